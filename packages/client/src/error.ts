@@ -1,0 +1,119 @@
+import {
+  type AnyEnvelope,
+  type ErrorEnvelope,
+  type Issue,
+  parseEnvelope,
+  type RetryInfo,
+  TRANSPORT_ERROR,
+  type TRPCCodeKey,
+} from '@faultline/contract'
+import { TRPCClientError } from '@trpc/client'
+import { TransportFailure, truncate } from './transport'
+
+/** The envelope a client makes up for a response that carried none. */
+export type TransportEnvelope = ErrorEnvelope<typeof TRANSPORT_ERROR, undefined>
+
+/** The shape a Faultline server sends, as the client sees it. */
+export interface FaultlineWireShape<TEnvelope> {
+  code: number
+  message: string
+  data: { code: TRPCCodeKey; httpStatus: number; path?: string; error: TEnvelope }
+}
+
+/**
+ * A typed error from a Faultline server, or the transport fallback when the
+ * response was not a valid envelope. Subclasses `TRPCClientError`, so tRPC's
+ * links, React Query and `isTRPCClientError` keep working; `data` and `shape`
+ * keep their stock tRPC meaning.
+ */
+export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> extends TRPCClientError<any> {
+  declare readonly shape: FaultlineWireShape<TEnvelope> | undefined
+  /** The catalog code. */
+  readonly code: TEnvelope['code']
+  /** The HTTP status the server gave this call; 0 when no response arrived. */
+  readonly status: number
+  /** The code's typed data (the envelope's `data`; `err.data` stays tRPC's shape data). */
+  readonly details: TEnvelope['data']
+  /** Field-level problems, for forms; empty unless the code carries issues. */
+  readonly issues: Issue[]
+  readonly requestId: string | undefined
+  readonly retry: RetryInfo
+  readonly help: string | undefined
+  /** The whole envelope. */
+  readonly envelope: TEnvelope
+  /** For transport errors: the start of the raw response body, when it could be read. */
+  readonly body: string | undefined
+
+  constructor(
+    envelope: TEnvelope,
+    opts: { cause?: unknown; meta?: Record<string, unknown> | undefined; shape?: unknown; body?: string | undefined } = {},
+  ) {
+    super(envelope.message, {
+      ...(opts.cause instanceof Error ? { cause: opts.cause } : {}),
+      ...(opts.meta ? { meta: opts.meta } : {}),
+      ...(opts.shape ? { result: { error: opts.shape as never } } : {}),
+    })
+    // TRPCClientError resets the prototype to its own; restore the subclass
+    Object.setPrototypeOf(this, new.target.prototype)
+    this.name = 'FaultlineClientError'
+    this.envelope = envelope
+    this.code = envelope.code
+    this.status = envelope.status
+    this.details = envelope.data
+    this.issues = envelope.issues ?? []
+    this.requestId = envelope.requestId
+    this.retry = envelope.retry
+    this.help = envelope.help
+    this.body = opts.body
+  }
+
+  /**
+   * Rehydrates any client-side failure: a tRPC error carrying a valid envelope
+   * becomes its typed error; anything else (HTML from a proxy, truncated JSON,
+   * wrong types, a network failure) becomes a `TRANSPORT_ERROR`. Never throws.
+   */
+  static override from(cause: unknown): FaultlineClientError {
+    if (cause instanceof FaultlineClientError) return cause
+    const err = cause instanceof TRPCClientError ? cause : undefined
+    const shape = err?.shape as { data?: { error?: unknown } } | undefined
+    if (shape && typeof shape === 'object') {
+      const parsed = parseEnvelope(typeof shape.data === 'object' && shape.data ? shape.data.error : undefined)
+      if (parsed.ok) return new FaultlineClientError(parsed.envelope, { cause: err?.cause, meta: err?.meta, shape })
+      return transport(err, `Malformed error response: ${parsed.reason}`)
+    }
+    return transport(err ?? cause, undefined)
+  }
+}
+
+function responseOf(err: unknown): { status?: number; json?: unknown } {
+  const meta = err instanceof TRPCClientError ? (err.meta as Record<string, unknown> | undefined) : undefined
+  const response = meta?.response
+  const status = response instanceof Response ? response.status : undefined
+  return { ...(status !== undefined ? { status } : {}), ...(meta && 'responseJSON' in meta ? { json: meta.responseJSON } : {}) }
+}
+
+function safeJson(value: unknown): string | undefined {
+  try {
+    return typeof value === 'string' ? value : JSON.stringify(value)
+  } catch {
+    return undefined
+  }
+}
+
+function transport(source: unknown, reason: string | undefined): FaultlineClientError<TransportEnvelope> {
+  const cause = source instanceof TRPCClientError ? source.cause : source
+  const failure = cause instanceof TransportFailure ? cause : undefined
+  const response = responseOf(source)
+  const status = failure?.status ?? response.status ?? 0
+  const message =
+    reason ?? (failure ? failure.message : source instanceof Error ? source.message : 'The request failed with no response')
+  // no response, or a gateway's error page: the same call may well succeed later
+  const retryable = status === 0 || status === 502 || status === 503 || status === 504
+  const envelope: TransportEnvelope = { v: 1, code: TRANSPORT_ERROR, status, message, retry: { retryable } }
+  const rawBody = failure?.body ?? (response.json !== undefined ? safeJson(response.json) : undefined)
+  return new FaultlineClientError(envelope, {
+    cause: cause instanceof Error ? cause : source,
+    meta: source instanceof TRPCClientError ? source.meta : undefined,
+    body: rawBody === undefined ? undefined : truncate(rawBody),
+  })
+}

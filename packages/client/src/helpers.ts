@@ -1,0 +1,71 @@
+import { groupIssuesByField } from '@faultline/contract'
+import { TRPCClientError, type TRPCPromise } from '@trpc/client'
+import { FaultlineClientError } from './error'
+import type { inferErrorCode, inferFaultlineError, inferShapeErrors, narrowError } from './infer'
+
+/**
+ * Whether a value is a Faultline error, optionally of one code. Narrows the
+ * error and its `details` by code; the code must be one the error can have.
+ */
+export function isFaultlineError<TErr, const TCode extends inferErrorCode<TErr>>(
+  err: TErr,
+  code: TCode,
+): err is TErr & narrowError<TErr, TCode>
+export function isFaultlineError<TErr>(err: TErr): err is TErr & inferFaultlineError<TErr>
+export function isFaultlineError(err: unknown, code?: string): boolean {
+  return err instanceof FaultlineClientError && (code === undefined || err.code === code)
+}
+
+/** What `safe` resolves to: `[data, undefined]` or `[undefined, error]`, like tRPC's own `safe`. */
+export type SafeResult<TData, TError> = readonly [data: TData, error: undefined] | readonly [data: undefined, error: TError]
+
+/**
+ * Awaits a client call without throwing: `[data, undefined]` on success,
+ * `[undefined, error]` with a typed Faultline error on failure. The order is
+ * tRPC's own `safe`, so switching imports never swaps the two. A rejection
+ * that is not a tRPC client error (a bug in a link, say) is rethrown.
+ */
+export function safe<TData, TShape>(
+  promise: TRPCPromise<TData, TShape>,
+): Promise<SafeResult<TData, inferShapeErrors<TShape>>>
+export function safe<TData>(promise: PromiseLike<TData>): Promise<SafeResult<TData, FaultlineClientError>>
+export async function safe(promise: PromiseLike<unknown>): Promise<SafeResult<unknown, FaultlineClientError>> {
+  try {
+    return [await promise, undefined]
+  } catch (cause) {
+    if (cause instanceof TRPCClientError) return [undefined, FaultlineClientError.from(cause)]
+    throw cause
+  }
+}
+
+type Handler<TErr, TCode, TResult> = (error: narrowError<TErr, TCode>) => TResult
+
+/** Handlers for `match`: every code, or some codes plus `_` for the rest. Unknown codes are rejected. */
+export type MatchHandlers<TErr, TResult> =
+  | ({ [K in inferErrorCode<TErr>]: Handler<TErr, K, TResult> } & { _?: (error: inferFaultlineError<TErr>) => TResult })
+  | ({ [K in inferErrorCode<TErr>]?: Handler<TErr, K, TResult> } & { _: (error: inferFaultlineError<TErr>) => TResult })
+
+/**
+ * Handles an error by code. Without `_`, every code the error can have must be
+ * handled: a missing one is a type error, and so is a code it cannot have.
+ * A tRPC client error is rehydrated first; any other value is rethrown.
+ *
+ * @example
+ * match(err, { USER_NOT_FOUND: (e) => e.details.userId, _: () => 'something went wrong' })
+ */
+export function match<TErr, TResult>(err: TErr, handlers: MatchHandlers<TErr, TResult>): TResult {
+  if (!(err instanceof TRPCClientError)) throw err
+  const error = FaultlineClientError.from(err)
+  const table = handlers as Record<string, ((e: FaultlineClientError) => TResult) | undefined>
+  const handler = (Object.hasOwn(table, error.code) ? table[error.code] : undefined) ?? table._
+  if (!handler) throw error
+  return handler(error)
+}
+
+/**
+ * Field errors for a form: `{ email: ['Invalid email'] }`, keyed by dotted
+ * path (`''` for the input as a whole). Empty for anything without issues.
+ */
+export function fieldErrors(err: unknown): Record<string, string[]> {
+  return err instanceof FaultlineClientError ? groupIssuesByField(err.issues) : Object.create(null)
+}

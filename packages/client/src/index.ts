@@ -1,0 +1,5 @@
+export { FaultlineClientError, type FaultlineWireShape, type TransportEnvelope } from './error'
+export { fieldErrors, isFaultlineError, type MatchHandlers, match, type SafeResult, safe } from './helpers'
+export type { inferErrorCode, inferFaultlineError, inferShapeErrors, narrowError } from './infer'
+export { faultlineLink } from './link'
+export { faultlineFetch, TransportFailure } from './transport'

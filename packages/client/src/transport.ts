@@ -1,0 +1,77 @@
+/** How much of a response body a transport error keeps. */
+export const MAX_BODY_CHARS = 2048
+
+/**
+ * Thrown by `faultlineFetch` for a response tRPC could not read: it carries the
+ * HTTP status and the start of the raw body, which tRPC's links otherwise lose.
+ */
+export class TransportFailure extends Error {
+  readonly status: number
+  readonly body: string
+  readonly contentType: string | undefined
+
+  constructor(opts: { status: number; body: string; contentType: string | undefined }) {
+    super(`Unexpected ${opts.status} response${opts.contentType ? ` (${opts.contentType})` : ''} from the server`)
+    this.name = 'TransportFailure'
+    this.status = opts.status
+    this.body = truncate(opts.body)
+    this.contentType = opts.contentType
+  }
+}
+
+/** Keeps the start of a long text, saying how much was cut. */
+export function truncate(text: string): string {
+  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length - MAX_BODY_CHARS} more)` : text
+}
+
+// Reads at most `limit` bytes and cancels the rest: a proxy's error page can be large.
+async function readCapped(res: Response, limit: number): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let bytes = 0
+  try {
+    while (bytes < limit) {
+      const { done, value } = await reader.read()
+      if (done) return text + decoder.decode()
+      bytes += value.byteLength
+      text += decoder.decode(value, { stream: true })
+    }
+    await reader.cancel()
+  } catch {
+    // a body that fails mid-read is kept as far as it came
+  }
+  return text
+}
+
+const ERROR_BODY_LIMIT = 1024 * 1024
+
+/**
+ * Wraps `fetch` for tRPC's HTTP links so a response that is not tRPC JSON
+ * (a proxy's HTML page, an empty 502, truncated JSON) fails with a
+ * `TransportFailure` carrying its status and body. Successful JSON and
+ * streams pass through untouched.
+ *
+ * @example
+ * httpBatchLink({ url, fetch: faultlineFetch() })
+ */
+export function faultlineFetch(base?: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const res = await (base ?? globalThis.fetch)(input, init)
+    const contentType = res.headers.get('content-type') ?? undefined
+    if (contentType?.includes('text/event-stream')) return res
+    const isJson = contentType !== undefined && /json/i.test(contentType)
+    if (isJson && res.ok) return res
+    const text = await readCapped(res, ERROR_BODY_LIMIT)
+    if (isJson) {
+      try {
+        JSON.parse(text)
+        return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers })
+      } catch {
+        // fall through: JSON that does not parse is a transport failure
+      }
+    }
+    throw new TransportFailure({ status: res.status, body: text, contentType })
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * tRPC's error code keys. Kept here as strings so the contract stays free of
+ * any tRPC dependency; the server maps them to JSON-RPC numbers.
+ */
+export type TRPCCodeKey =
+  | 'PARSE_ERROR'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'PAYMENT_REQUIRED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_SUPPORTED'
+  | 'TIMEOUT'
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNPROCESSABLE_CONTENT'
+  | 'PRECONDITION_REQUIRED'
+  | 'TOO_MANY_REQUESTS'
+  | 'CLIENT_CLOSED_REQUEST'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'NOT_IMPLEMENTED'
+  | 'BAD_GATEWAY'
+  | 'SERVICE_UNAVAILABLE'
+  | 'GATEWAY_TIMEOUT'
+
+/**
+ * The codes the server itself emits, merged into every catalog. The single
+ * source of truth for their HTTP status, tRPC key, default message and retry hint.
+ */
+export const BUILTIN_ERRORS = {
+  BAD_REQUEST: { status: 400, trpc: 'BAD_REQUEST', message: 'Bad request', retryable: false },
+  VALIDATION_FAILED: { status: 400, trpc: 'BAD_REQUEST', message: 'Invalid input', retryable: false },
+  UNAUTHORIZED: { status: 401, trpc: 'UNAUTHORIZED', message: 'Authentication required', retryable: false },
+  FORBIDDEN: { status: 403, trpc: 'FORBIDDEN', message: 'Forbidden', retryable: false },
+  NOT_FOUND: { status: 404, trpc: 'NOT_FOUND', message: 'Not found', retryable: false },
+  METHOD_NOT_SUPPORTED: {
+    status: 405,
+    trpc: 'METHOD_NOT_SUPPORTED',
+    message: 'Method not supported',
+    retryable: false,
+  },
+  TIMEOUT: { status: 408, trpc: 'TIMEOUT', message: 'Request timed out', retryable: true },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    trpc: 'PAYLOAD_TOO_LARGE',
+    message: 'Payload too large',
+    retryable: false,
+  },
+  RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS', message: 'Too many requests', retryable: true },
+  CLIENT_CLOSED: {
+    status: 499,
+    trpc: 'CLIENT_CLOSED_REQUEST',
+    message: 'Client closed the request',
+    retryable: false,
+  },
+  INTERNAL: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', message: 'Internal server error', retryable: false },
+  UNAVAILABLE: {
+    status: 503,
+    trpc: 'SERVICE_UNAVAILABLE',
+    message: 'Service unavailable',
+    retryable: true,
+  },
+} as const satisfies Record<string, { status: number; trpc: TRPCCodeKey; message: string; retryable: boolean }>
+
+/** A code the server emits on its own. */
+export type BuiltinCode = keyof typeof BUILTIN_ERRORS
+
+/**
+ * The code a client gives a response that is not a valid envelope (proxy HTML,
+ * truncated JSON, network failure). Never sent by a server; reserved in catalogs.
+ */
+export const TRANSPORT_ERROR = 'TRANSPORT_ERROR' as const
+
+/** The tRPC key for a status without one of its own: the closest tRPC knows. */
+const TRPC_KEY_BY_STATUS: Readonly<Record<number, TRPCCodeKey>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_CONTENT',
+  428: 'PRECONDITION_REQUIRED',
+  429: 'TOO_MANY_REQUESTS',
+  499: 'CLIENT_CLOSED_REQUEST',
+  500: 'INTERNAL_SERVER_ERROR',
+  501: 'NOT_IMPLEMENTED',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+}
+
+/** The tRPC code key a stock tRPC client should see for an HTTP status. */
+export function trpcKeyForStatus(status: number): TRPCCodeKey {
+  return TRPC_KEY_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST')
+}
+
+/** Codes are a stable contract: UPPER_SNAKE_CASE, at most 63 characters (Google AIP-193). */
+export const CODE_PATTERN = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/
+/** The longest code a catalog accepts. */
+export const MAX_CODE_LENGTH = 63
+
+/** Whether a string is a well-formed error code. */
+export function isValidCode(code: string): boolean {
+  return code.length <= MAX_CODE_LENGTH && CODE_PATTERN.test(code)
+}

@@ -1,0 +1,68 @@
+import type { BuiltinCode } from './codes'
+import type { AnyCatalog, inferCodes, inferErrorData } from './define'
+import type { Issue } from './issues'
+
+/** The wire format's version; bumped only for a breaking change of the envelope. */
+export const ENVELOPE_VERSION = 1
+
+/** When and whether a client may try again. */
+export interface RetryInfo {
+  retryable: boolean
+  /** How long to wait first, in milliseconds. */
+  afterMs?: number
+}
+
+/** One link of an error's cause chain, as `debug` exposure shows it. */
+export interface DebugCause {
+  name: string
+  message: string
+  stack?: string
+}
+
+/** Server internals, present only with `expose: 'debug'`; never in production by default. */
+export interface DebugInfo {
+  /** The original error's own message, when it differs from the one sent. */
+  message?: string
+  stack?: string
+  cause?: DebugCause[]
+  /** The raw input the call received. */
+  input?: unknown
+}
+
+interface EnvelopeBase<TCode extends string> {
+  /** Envelope version. */
+  v: typeof ENVELOPE_VERSION
+  /** The catalog code: the stable contract to match on. */
+  code: TCode
+  /** The HTTP status of the response that carried it (batches: each call's own). */
+  status: number
+  /** Safe to show to a user. */
+  message: string
+  /** Field-level problems; present on `VALIDATION_FAILED`. */
+  issues?: Issue[]
+  /** Whether the procedure declared this code. */
+  declared?: boolean
+  /** Correlates the response with server logs. */
+  requestId?: string
+  /** The OpenTelemetry trace the failure happened in, when one was active. */
+  traceId?: string
+  retry: RetryInfo
+  /** A URL that explains the error. */
+  help?: string
+  debug?: DebugInfo
+}
+
+/** The Faultline error envelope (wire format version 1), carried in tRPC's `shape.data.error`. */
+export type ErrorEnvelope<TCode extends string = string, TData = unknown> = EnvelopeBase<TCode> &
+  ([TData] extends [undefined] ? { data?: undefined } : { data: TData })
+
+/** Any envelope, whatever its code. */
+export type AnyEnvelope = EnvelopeBase<string> & { data?: unknown }
+
+/** The envelopes a catalog can produce: a union discriminated by `code`. */
+export type inferEnvelope<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>> = {
+  [K in TCodes]: ErrorEnvelope<K, inferErrorData<TCatalog, K>>
+}[TCodes]
+
+/** The envelope of a built-in code. */
+export type BuiltinEnvelope = { [K in BuiltinCode]: ErrorEnvelope<K, undefined> }[BuiltinCode]

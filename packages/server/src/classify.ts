@@ -1,0 +1,166 @@
+import {
+  type AnyCatalog,
+  FaultlineError,
+  getDefinition,
+  type Issue,
+  type TRPCCodeKey,
+} from '@faultline/contract'
+import { type HandlerInfo, type HandlerTable, runHandlers } from './handlers'
+import { describe, safeGet } from './inspect'
+import { issuesOf, summarizeIssues } from './validation'
+
+/** A thrown value, decided: which catalog code it is and what may be said about it. */
+export interface Classified {
+  code: string
+  /** The message clients see. */
+  message: string
+  data?: unknown
+  issues?: Issue[]
+  headers?: Readonly<Record<string, string>>
+  retryAfterMs?: number
+  /** `false` for crashes and server bugs. */
+  handled: boolean
+  /** What was thrown, for the log and `debug`. */
+  original: unknown
+  /** Why an error became INTERNAL, for the log. */
+  reason?: string
+  /** Schema issues behind a server bug (output validation, bad error data), for the log only. */
+  bugIssues?: Issue[]
+}
+
+/** The parts of the server's configuration that classification needs. */
+export interface ClassifyConfig {
+  catalog: AnyCatalog
+  handlers: HandlerTable
+  validationStatus: number
+  mapValidation: ((issues: Issue[], info: HandlerInfo) => FaultlineError) | undefined
+}
+
+// tRPC keys that have a built-in code of their own; other keys fall back by status class.
+const BUILTIN_BY_TRPC_KEY: Partial<Record<TRPCCodeKey, string>> = {
+  PARSE_ERROR: 'BAD_REQUEST',
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_SUPPORTED: 'METHOD_NOT_SUPPORTED',
+  TIMEOUT: 'TIMEOUT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  TOO_MANY_REQUESTS: 'RATE_LIMITED',
+  CLIENT_CLOSED_REQUEST: 'CLIENT_CLOSED',
+  SERVICE_UNAVAILABLE: 'UNAVAILABLE',
+}
+const SERVER_SIDE_KEYS = new Set(['INTERNAL_SERVER_ERROR', 'NOT_IMPLEMENTED', 'BAD_GATEWAY', 'GATEWAY_TIMEOUT'])
+const OUTPUT_VALIDATION_MESSAGE = 'Output validation failed'
+
+function isTRPCError(value: unknown): value is Error & { code: string; cause?: unknown } {
+  return value instanceof Error && safeGet(value, 'name') === 'TRPCError' && typeof safeGet(value, 'code') === 'string'
+}
+
+function internal(cfg: ClassifyConfig, original: unknown, reason?: string, bugIssues?: Issue[]): Classified {
+  const out: Classified = { code: 'INTERNAL', message: defaultMessage(cfg, 'INTERNAL'), handled: false, original }
+  if (reason !== undefined) out.reason = reason
+  if (bugIssues) out.bugIssues = bugIssues
+  return out
+}
+
+function defaultMessage(cfg: ClassifyConfig, code: string): string {
+  return getDefinition(cfg.catalog, code)?.message ?? 'Internal server error'
+}
+
+type SchemaResult = { ok: true; value: unknown } | { ok: false; reason: string; issues?: Issue[] }
+
+function checkData(cfg: ClassifyConfig, error: FaultlineError): SchemaResult {
+  const def = getDefinition(cfg.catalog, error.code)
+  if (!def) return { ok: false, reason: `${error.code} is not a code of this server's catalog` }
+  if (!def.data) return { ok: true, value: undefined }
+  let result: ReturnType<NonNullable<typeof def.data>['~standard']['validate']>
+  try {
+    result = def.data['~standard'].validate(error.data)
+  } catch (cause) {
+    return { ok: false, reason: `the data schema of ${error.code} threw: ${describe(cause).message}` }
+  }
+  if (result instanceof Promise) {
+    result.catch(() => {})
+    return { ok: false, reason: `the data schema of ${error.code} is async; error data schemas must validate synchronously` }
+  }
+  if (result.issues) {
+    const issues = issuesOf(result) ?? []
+    return { ok: false, reason: `errors.${error.code} data failed its schema: ${summarizeIssues(issues)}`, issues }
+  }
+  return { ok: true, value: result.value }
+}
+
+function fromCatalogError(cfg: ClassifyConfig, error: FaultlineError, original: unknown): Classified {
+  const data = checkData(cfg, error)
+  if (!data.ok) return internal(cfg, original, data.reason, data.issues)
+  const message = safeGet(error, 'message')
+  const out: Classified = {
+    code: error.code,
+    message: typeof message === 'string' && message ? message : defaultMessage(cfg, error.code),
+    handled: true,
+    original,
+  }
+  if (data.value !== undefined) out.data = data.value
+  if (error.headers) out.headers = error.headers
+  if (typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) && error.retryAfterMs >= 0) {
+    out.retryAfterMs = error.retryAfterMs
+  }
+  return out
+}
+
+function fromMapped(cfg: ClassifyConfig, mapped: unknown, original: unknown, source: string): Classified {
+  if (FaultlineError.is(mapped)) return fromCatalogError(cfg, mapped, original)
+  return internal(cfg, original, `${source} returned ${describe(mapped).name} instead of a catalog error`)
+}
+
+function validationFailure(cfg: ClassifyConfig, issues: Issue[], original: unknown, info: HandlerInfo): Classified {
+  if (cfg.mapValidation) {
+    try {
+      return fromMapped(cfg, cfg.mapValidation(issues, info), original, 'validation.map')
+    } catch (cause) {
+      return internal(cfg, cause, 'validation.map threw')
+    }
+  }
+  return { code: 'VALIDATION_FAILED', message: summarizeIssues(issues), issues, handled: true, original }
+}
+
+function fromTRPCCode(cfg: ClassifyConfig, key: string, original: unknown): Classified {
+  if (SERVER_SIDE_KEYS.has(key)) return internal(cfg, original)
+  // an app whose catalog names the tRPC code (e.g. CONFLICT) gets its own definition
+  const code =
+    BUILTIN_BY_TRPC_KEY[key as TRPCCodeKey] ?? (getDefinition(cfg.catalog, key) ? key : 'BAD_REQUEST')
+  // tRPC's own messages can echo input (paths, methods): send the catalog's message
+  return { code, message: defaultMessage(cfg, code), handled: true, original }
+}
+
+/**
+ * Decides which catalog code a thrown value is. Total: any value, however
+ * hostile, yields exactly one code, and this function does not throw.
+ */
+export function classify(cfg: ClassifyConfig, thrown: unknown, info: HandlerInfo): Classified {
+  const trpc = isTRPCError(thrown) ? thrown : undefined
+  const cause = trpc ? safeGet(trpc, 'cause') : thrown
+  if (FaultlineError.is(cause)) return fromCatalogError(cfg, cause, cause)
+
+  if (trpc && cause !== undefined) {
+    const issues = issuesOf(cause)
+    if (issues && trpc.code === 'BAD_REQUEST') return validationFailure(cfg, issues, cause, info)
+    if (issues && trpc.code === 'INTERNAL_SERVER_ERROR' && trpc.message === OUTPUT_VALIDATION_MESSAGE) {
+      return internal(cfg, trpc, 'output validation failed: the procedure returned data its .output() schema rejects', issues)
+    }
+  }
+
+  const subject = cause ?? thrown
+  const outcome = runHandlers(cfg.handlers, subject, info)
+  if (outcome.kind === 'mapped') return fromMapped(cfg, outcome.error, subject, 'a handler')
+  if (outcome.kind === 'failed') {
+    return internal(cfg, subject, `${outcome.reason}: ${describe(outcome.cause).message}`)
+  }
+
+  if (!trpc) return internal(cfg, thrown)
+  // tRPC wraps anything it did not recognise as INTERNAL_SERVER_ERROR with the value as cause:
+  // that value, not the wrapper, is what the log and `debug` should show
+  const wrapped = trpc.code === 'INTERNAL_SERVER_ERROR' && cause !== undefined
+  return fromTRPCCode(cfg, trpc.code, wrapped ? cause : trpc)
+}

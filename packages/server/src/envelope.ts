@@ -1,0 +1,95 @@
+import { type AnyCatalog, type AnyEnvelope, ENVELOPE_VERSION, getDefinition, type TRPCCodeKey, trpcKeyForStatus } from '@faultline/contract'
+import type { Classified } from './classify'
+import { causeChain, describe } from './inspect'
+
+/** A failure ready to send: its envelope, the tRPC key for stock clients and the response headers it needs. */
+export interface Failure {
+  envelope: AnyEnvelope
+  trpc: TRPCCodeKey
+  headers: Record<string, string>
+  classified: Classified
+}
+
+export interface EnvelopeContext {
+  catalog: AnyCatalog
+  validationStatus: number
+  expose: 'safe' | 'debug'
+  serialize: (value: unknown) => unknown
+  requestId: string | undefined
+  traceId: string | undefined
+  input: unknown
+}
+
+function serializes(serialize: (value: unknown) => unknown, value: unknown): { ok: true } | { ok: false; reason: string } {
+  try {
+    serialize(value)
+    return { ok: true }
+  } catch (cause) {
+    return { ok: false, reason: describe(cause).message }
+  }
+}
+
+// Header names and values a fetch `Headers` accepts; anything else (CRLF, non-Latin-1) is dropped.
+function validHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!headers) return out
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      new Headers([[name, value]])
+      out[name.toLowerCase()] = value
+    } catch {
+      // an invalid header would make the whole response fail; leaving it out is the lesser harm
+    }
+  }
+  return out
+}
+
+/** Builds the envelope of a classified failure, degrading to INTERNAL when its data cannot be sent. */
+export function buildFailure(c: Classified, ctx: EnvelopeContext): Failure {
+  const def = getDefinition(ctx.catalog, c.code) ?? getDefinition(ctx.catalog, 'INTERNAL')
+  if (!def) throw new Error('faultline: the catalog has no INTERNAL code; build it with defineErrors')
+  const status = def.code === 'VALIDATION_FAILED' ? ctx.validationStatus : def.status
+
+  const envelope: AnyEnvelope = {
+    v: ENVELOPE_VERSION,
+    code: def.code,
+    status,
+    message: c.message,
+    retry: { retryable: def.retryable },
+  }
+  if (c.retryAfterMs !== undefined) envelope.retry.afterMs = c.retryAfterMs
+  if (c.data !== undefined) {
+    const ok = serializes(ctx.serialize, c.data)
+    if (!ok.ok) {
+      const internal: Classified = {
+        code: 'INTERNAL',
+        message: getDefinition(ctx.catalog, 'INTERNAL')?.message ?? 'Internal server error',
+        handled: false,
+        original: c.original,
+        reason: `the data of ${c.code} cannot be serialized: ${ok.reason}`,
+      }
+      return buildFailure(internal, ctx)
+    }
+    envelope.data = c.data
+  }
+  if (c.issues) envelope.issues = c.issues
+  if (ctx.requestId !== undefined) envelope.requestId = ctx.requestId
+  if (ctx.traceId !== undefined) envelope.traceId = ctx.traceId
+  if (def.help !== undefined) envelope.help = def.help
+  if (ctx.expose === 'debug') {
+    const original = describe(c.original)
+    const causes = causeChain(c.original)
+    envelope.debug = {}
+    if (original.message !== envelope.message) envelope.debug.message = original.message
+    if (original.stack) envelope.debug.stack = original.stack
+    if (causes.length) envelope.debug.cause = causes
+    if (ctx.input !== undefined && serializes(ctx.serialize, ctx.input).ok) envelope.debug.input = ctx.input
+  }
+
+  const headers = validHeaders(c.headers)
+  if (c.retryAfterMs !== undefined && headers['retry-after'] === undefined) {
+    headers['retry-after'] = String(Math.ceil(c.retryAfterMs / 1000))
+  }
+  const trpc = status === def.status ? def.trpc : trpcKeyForStatus(status)
+  return { envelope, trpc, headers, classified: c }
+}

@@ -1,0 +1,103 @@
+import type { AnyEnvelope } from '@faultline/contract'
+import type { Classified } from './classify'
+import { causeChain, describe } from './inspect'
+import type { FailureSource, Logger, ReportEvent } from './options'
+
+/** Where a failure happened, for the log line and the report. */
+export interface FailureScope {
+  source: FailureSource
+  path: string | undefined
+  type: string
+  /** Extra fields for the log line and report (e.g. task id and attempt). */
+  extra?: Record<string, unknown>
+}
+
+/** Writes pino-style JSON lines to stderr: the default when no logger is given. */
+export function createConsoleLogger(): Logger {
+  const write = (level: string) => (obj: object, msg: string) => {
+    const line = JSON.stringify({ level, time: Date.now(), ...obj, msg })
+    if (typeof process !== 'undefined' && process.stderr) process.stderr.write(`${line}\n`)
+    else console.error(line)
+  }
+  return { info: write('info'), warn: write('warn'), error: write('error') }
+}
+
+function levelOf(c: Classified, status: number): keyof Logger {
+  if (!c.handled) return 'error'
+  return status >= 500 ? 'warn' : 'info'
+}
+
+/** The one log line of a failure: expected errors without stack, crashes with stack and cause chain. */
+export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScope): [keyof Logger, object, string] {
+  const level = levelOf(c, envelope.status)
+  const original = describe(c.original)
+  // a validator's own message is a JSON dump of its issues; the summary says the same in one line
+  const err: Record<string, unknown> = { type: original.name, message: c.issues ? c.message : original.message }
+  const causes = causeChain(c.original)
+  if (c.handled) {
+    if (causes.length) err.cause = causes.map(({ name, message }) => ({ type: name, message }))
+  } else {
+    if (original.stack) err.stack = original.stack
+    if (causes.length) err.cause = causes.map(({ name, message, stack }) => ({ type: name, message, stack }))
+  }
+  const obj: Record<string, unknown> = {
+    code: envelope.code,
+    status: envelope.status,
+    handled: c.handled,
+    requestId: envelope.requestId,
+    path: scope.path,
+    type: scope.type,
+    source: scope.source,
+    ...scope.extra,
+    err,
+  }
+  if (envelope.traceId) obj.traceId = envelope.traceId
+  if (c.reason) obj.reason = c.reason
+  if (c.bugIssues) obj.issues = c.bugIssues
+  const where = scope.path ? ` on ${scope.path}` : ''
+  const what = c.handled ? '' : `: ${c.reason ?? `${original.name}: ${original.message}`}`
+  return [level, obj, `${envelope.code} (${envelope.status})${where}${what}`]
+}
+
+/** Logs and reports a failure exactly once; neither a throwing logger nor a failing hook escapes. */
+export function emit(
+  logger: Logger | undefined,
+  report: ((event: ReportEvent) => void | Promise<void>) | undefined,
+  c: Classified,
+  envelope: AnyEnvelope,
+  scope: FailureScope,
+): void {
+  if (logger) {
+    try {
+      const [level, obj, msg] = logLine(c, envelope, scope)
+      logger[level](obj, msg)
+    } catch {
+      // a broken logger must not break the response; there is nowhere left to say so
+    }
+  }
+  if (!report) return
+  const event: ReportEvent = {
+    handled: c.handled,
+    code: envelope.code,
+    status: envelope.status,
+    requestId: envelope.requestId,
+    path: scope.path,
+    source: scope.source,
+    error: c.original,
+    envelope,
+    ...scope.extra,
+  }
+  const hookFailed = (cause: unknown) => {
+    try {
+      logger?.error({ err: describe(cause), requestId: envelope.requestId }, 'faultline: the report hook failed')
+    } catch {
+      // as above
+    }
+  }
+  try {
+    const pending = report(event)
+    if (pending && typeof pending.then === 'function') pending.then(undefined, hookFailed)
+  } catch (cause) {
+    hookFailed(cause)
+  }
+}

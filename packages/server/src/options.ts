@@ -1,0 +1,60 @@
+import type { AnyCatalog, AnyEnvelope, FaultlineError, Issue } from '@faultline/contract'
+import type { Handler, HandlerInfo } from './handlers'
+
+/** A pino-compatible logger: each method takes a merge object and a message. */
+export interface Logger {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
+
+/** Where a failure happened. */
+export type FailureSource = 'request' | 'task'
+
+/** What `report` receives, once per failure: enough for Sentry or an OpenTelemetry span. */
+export interface ReportEvent {
+  /** `false` for a crash (an unexpected error); `true` for an expected, mapped error. */
+  handled: boolean
+  code: string
+  status: number
+  requestId: string | undefined
+  path: string | undefined
+  source: FailureSource
+  /** The value originally thrown. */
+  error: unknown
+  /** The envelope sent to the client (before redaction it is identical; `debug` only in debug exposure). */
+  envelope: AnyEnvelope
+}
+
+/** How input-validation failures are answered. */
+export interface ValidationOptions {
+  /** HTTP status of `VALIDATION_FAILED`: 400 (default), 422, or another 4xx. */
+  status?: number
+  /** Replaces the mapping entirely: return a catalog error for the issues. */
+  map?: (issues: Issue[], info: HandlerInfo) => FaultlineError
+}
+
+/** Options of `createFaultline`. */
+export interface FaultlineOptions<TCatalog extends AnyCatalog> {
+  /** The catalog from `defineErrors`. */
+  errors: TCatalog
+  /** Map thrown values to catalog errors; see `handle`. */
+  handlers?: readonly Handler[]
+  validation?: ValidationOptions
+  /**
+   * `safe` sends unexpected errors as a generic INTERNAL with no stack, cause or
+   * input; `debug` adds them under `debug`. Default: `safe` when NODE_ENV is
+   * `production`, else `debug`.
+   */
+  expose?: 'safe' | 'debug'
+  /** Pino-compatible logger; `false` for none. Default: JSON lines on stderr. */
+  logger?: Logger | false
+  /** Called once per failure, for Sentry, OpenTelemetry and the like. May be async; its failures are logged, never thrown. */
+  report?: (event: ReportEvent) => void | Promise<void>
+  /** The transformer given to `initTRPC.create` (e.g. superjson), used to check error data can be sent. */
+  transformer?: { serialize(value: unknown): unknown }
+  /** Returns the active trace id (e.g. from OpenTelemetry) to put in envelopes and logs. */
+  traceId?: () => string | undefined
+  /** Header to read and write request ids; default `x-request-id`. */
+  requestIdHeader?: string
+}
