@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { FaultlineClientError, faultlineFetch, faultlineLink, safe } from '@faultline/client'
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { AppRouter } from './fixtures/app'
+import { type AppRouter, plainJson } from './fixtures/app'
 
 type Reply = { status: number; type?: string; body: string }
 
@@ -46,7 +46,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())))
 
 // The fixture router's types; the server answering is the broken one above.
 function client(kind: 'httpLink' | 'httpBatchLink', withFetch = true) {
-  const opts = { url, ...(withFetch ? { fetch: faultlineFetch() } : {}) }
+  const opts = { url, transformer: plainJson, ...(withFetch ? { fetch: faultlineFetch() } : {}) }
   return createTRPCClient<AppRouter>({
     links: [faultlineLink(), kind === 'httpLink' ? httpLink(opts) : httpBatchLink(opts)],
   })
@@ -97,7 +97,7 @@ describe.each(['httpLink', 'httpBatchLink'] as const)('%s', (kind) => {
 
 test('a network failure is a retryable TRANSPORT_ERROR with status 0', async () => {
   const dead = createTRPCClient<AppRouter>({
-    links: [faultlineLink(), httpLink({ url: 'http://127.0.0.1:1', fetch: faultlineFetch() })],
+    links: [faultlineLink(), httpLink({ url: 'http://127.0.0.1:1', fetch: faultlineFetch(), transformer: plainJson })],
   })
   const [, err] = await safe(dead.ok.query())
   expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', status: 0, retry: { retryable: true } })
@@ -114,7 +114,7 @@ test('__proto__ keys in an envelope never pollute prototypes', async () => {
   const address = local.address()
   if (!address || typeof address === 'string') throw new Error('no port')
   const c = createTRPCClient<AppRouter>({
-    links: [faultlineLink(), httpLink({ url: `http://127.0.0.1:${address.port}`, fetch: faultlineFetch() })],
+    links: [faultlineLink(), httpLink({ url: `http://127.0.0.1:${address.port}`, fetch: faultlineFetch(), transformer: plainJson })],
   })
   const [, err] = await safe(c.ok.query())
   await new Promise<void>((r) => local.close(() => r()))

@@ -1,6 +1,6 @@
 import { createTRPCClient, httpLink } from '@trpc/client'
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
-import { type Started, startApp } from './fixtures/app'
+import { plainJson, type Started, startApp } from './fixtures/app'
 import { rawQuery } from './fixtures/http'
 
 let app: Started
@@ -55,7 +55,7 @@ test('a request that fails before its context exists still gets the incoming id 
 })
 
 test('a stock tRPC client without Faultline still reads a sensible error', async () => {
-  const client = createTRPCClient<typeof app.router>({ links: [httpLink({ url: app.url })] })
+  const client = createTRPCClient<typeof app.router>({ links: [httpLink({ url: app.url, transformer: plainJson })] })
   const err = await client.user.byId.query({ id: 'x' }).catch((e: unknown) => e)
   expect(err).toMatchObject({ message: 'User not found', data: { code: 'NOT_FOUND', httpStatus: 404 } })
 })

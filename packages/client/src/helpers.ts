@@ -53,7 +53,7 @@ export type MatchHandlers<TErr, TResult> =
  * @example
  * match(err, { USER_NOT_FOUND: (e) => e.details.userId, _: () => 'something went wrong' })
  */
-export function match<TErr, TResult>(err: TErr, handlers: MatchHandlers<TErr, TResult>): TResult {
+export function match<TErr extends object, TResult>(err: TErr, handlers: MatchHandlers<TErr, TResult>): TResult {
   if (!(err instanceof TRPCClientError)) throw err
   const error = FaultlineClientError.from(err)
   const table = handlers as Record<string, ((e: FaultlineClientError) => TResult) | undefined>

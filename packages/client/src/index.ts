@@ -2,4 +2,4 @@ export { FaultlineClientError, type FaultlineWireShape, type TransportEnvelope }
 export { fieldErrors, isFaultlineError, type MatchHandlers, match, type SafeResult, safe } from './helpers'
 export type { inferErrorCode, inferFaultlineError, inferShapeErrors, narrowError } from './infer'
 export { faultlineLink } from './link'
-export { faultlineFetch, TransportFailure } from './transport'
+export { type FetchFn, type FetchInit, faultlineFetch, TransportFailure } from './transport'

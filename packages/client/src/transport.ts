@@ -47,6 +47,11 @@ async function readCapped(res: Response, limit: number): Promise<string> {
 
 const ERROR_BODY_LIMIT = 1024 * 1024
 
+/** Request options as tRPC's links pass them (`signal` may be `undefined`). */
+export type FetchInit = Omit<RequestInit, 'signal'> & { signal?: AbortSignal | null | undefined }
+/** A `fetch` as tRPC's HTTP links call it. */
+export type FetchFn = (input: RequestInfo | URL | string, init?: FetchInit) => Promise<Response>
+
 /**
  * Wraps `fetch` for tRPC's HTTP links so a response that is not tRPC JSON
  * (a proxy's HTML page, an empty 502, truncated JSON) fails with a
@@ -56,9 +61,9 @@ const ERROR_BODY_LIMIT = 1024 * 1024
  * @example
  * httpBatchLink({ url, fetch: faultlineFetch() })
  */
-export function faultlineFetch(base?: typeof fetch): typeof fetch {
+export function faultlineFetch(base?: FetchFn): FetchFn {
   return async (input, init) => {
-    const res = await (base ?? globalThis.fetch)(input, init)
+    const res = await (base ?? globalThis.fetch)(input, init && { ...init, signal: init.signal ?? null })
     const contentType = res.headers.get('content-type') ?? undefined
     if (contentType?.includes('text/event-stream')) return res
     const isJson = contentType !== undefined && /json/i.test(contentType)

@@ -1,0 +1,100 @@
+import { describe, expect, test } from 'vitest'
+import { z } from 'zod'
+import { BUILTIN_ERRORS, trpcKeyForStatus } from './codes'
+import { CatalogDefinitionError, defineErrors, getDefinition } from './define'
+import { FaultlineError } from './error'
+
+const errors = defineErrors({
+  USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
+  EMAIL_TAKEN: { status: 409, message: 'Email taken', retryable: false, help: 'https://example.test/e' },
+  NOT_FOUND: { status: 404, message: 'Nothing here' },
+})
+
+describe('defineErrors', () => {
+  test('merges every built-in code into the catalog', () => {
+    for (const [code, builtin] of Object.entries(BUILTIN_ERRORS)) {
+      expect(getDefinition(errors, code)).toMatchObject({ code, status: builtin.status, trpc: builtin.trpc })
+    }
+  })
+
+  test('a redefined built-in keeps its status and tRPC key but takes the new message', () => {
+    expect(errors.definitions.NOT_FOUND).toMatchObject({ status: 404, trpc: 'NOT_FOUND', message: 'Nothing here' })
+  })
+
+  test('fills defaults and derives the tRPC key from the status', () => {
+    expect(errors.definitions.EMAIL_TAKEN).toEqual({
+      code: 'EMAIL_TAKEN',
+      status: 409,
+      trpc: 'CONFLICT',
+      message: 'Email taken',
+      data: undefined,
+      retryable: false,
+      help: 'https://example.test/e',
+    })
+    expect(errors.definitions.RATE_LIMITED.retryable).toBe(true)
+  })
+
+  test('constructors build FaultlineErrors with data and options', () => {
+    const cause = new Error('db')
+    const err = errors.USER_NOT_FOUND({ userId: 'u1' }, { message: 'No user u1', cause, headers: { 'x-a': '1' } })
+    expect(err).toBeInstanceOf(FaultlineError)
+    expect(err).toBeInstanceOf(Error)
+    expect(err).toMatchObject({ code: 'USER_NOT_FOUND', message: 'No user u1', data: { userId: 'u1' }, cause })
+    expect(err.headers).toEqual({ 'x-a': '1' })
+    const limited = errors.RATE_LIMITED({ retryAfterMs: 500 })
+    expect(limited).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many requests', data: undefined, retryAfterMs: 500 })
+  })
+
+  test('unknown codes have no definition, even ones on Object.prototype', () => {
+    expect(getDefinition(errors, 'NOPE')).toBeUndefined()
+    expect(getDefinition(errors, 'constructor')).toBeUndefined()
+  })
+
+  test.each([
+    ['a lower-case code', { user_not_found: { status: 404, message: 'x' } }, /user_not_found is not a valid code/],
+    ['a code over 63 characters', { [`A${'_B'.repeat(32)}`]: { status: 404, message: 'x' } }, /at most 63 characters \(got 65\)/],
+    ['a status under 400', { OK_ISH: { status: 200, message: 'x' } }, /OK_ISH has status 200/],
+    ['a status over 599', { WEIRD: { status: 600, message: 'x' } }, /WEIRD has status 600/],
+    ['a fractional status', { WEIRD: { status: 404.5, message: 'x' } }, /WEIRD has status 404\.5/],
+    ['no message', { QUIET: { status: 400 } }, /QUIET needs a non-empty default message/],
+    ['a data schema that is not a Standard Schema', { BAD: { status: 400, message: 'x', data: { parse() {} } } }, /BAD has a data schema that is not a Standard Schema/],
+    ['a built-in with another status', { NOT_FOUND: { status: 410, message: 'Gone' } }, /NOT_FOUND is built in with status 404/],
+    ['the reserved transport code', { TRANSPORT_ERROR: { status: 502, message: 'x' } }, /TRANSPORT_ERROR is reserved/],
+    ['a non-object definition', { NOPE: 'nope' }, /NOPE must be an object/],
+  ])('rejects %s with a message naming the code', (_label, defs, message) => {
+    expect(() => defineErrors(defs as never)).toThrow(CatalogDefinitionError)
+    expect(() => defineErrors(defs as never)).toThrow(message)
+  })
+
+  test('rejects a catalog that is not an object', () => {
+    expect(() => defineErrors(null as never)).toThrow(/expected an object/)
+    expect(() => defineErrors([] as never)).toThrow(/expected an object/)
+  })
+})
+
+describe('trpcKeyForStatus', () => {
+  test.each([
+    [404, 'NOT_FOUND'],
+    [409, 'CONFLICT'],
+    [418, 'BAD_REQUEST'],
+    [422, 'UNPROCESSABLE_CONTENT'],
+    [507, 'INTERNAL_SERVER_ERROR'],
+  ])('%i -> %s', (status, key) => {
+    expect(trpcKeyForStatus(status)).toBe(key)
+  })
+})
+
+describe('FaultlineError.is', () => {
+  test('recognises errors from another copy of the package by brand', () => {
+    const foreign = Object.assign(new Error('x'), { [Symbol.for('faultline.error')]: true, code: 'X' })
+    expect(FaultlineError.is(foreign)).toBe(true)
+    expect(FaultlineError.is(new Error('x'))).toBe(false)
+    expect(FaultlineError.is(null)).toBe(false)
+    expect(FaultlineError.is('FaultlineError')).toBe(false)
+  })
+
+  test('a Proxy that throws on every trap is not one', () => {
+    const hostile = new Proxy({}, { get: () => { throw new Error('trap') } })
+    expect(FaultlineError.is(hostile)).toBe(false)
+  })
+})
