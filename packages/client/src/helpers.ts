@@ -38,25 +38,37 @@ export async function safe(promise: PromiseLike<unknown>): Promise<SafeResult<un
   }
 }
 
-type Handler<TErr, TCode, TResult> = (error: narrowError<TErr, TCode>) => TResult
+type Handler<TErr, TCode> = (error: narrowError<TErr, TCode>) => unknown
+type Fallback<TErr> = (error: inferFaultlineError<TErr>) => unknown
 
-/** Handlers for `match`: every code, or some codes plus `_` for the rest. Unknown codes are rejected. */
-export type MatchHandlers<TErr, TResult> =
-  | ({ [K in inferErrorCode<TErr>]: Handler<TErr, K, TResult> } & { _?: (error: inferFaultlineError<TErr>) => TResult })
-  | ({ [K in inferErrorCode<TErr>]?: Handler<TErr, K, TResult> } & { _: (error: inferFaultlineError<TErr>) => TResult })
+/** Handlers for `match`: every code, or some codes plus `_` for the rest. */
+export type MatchHandlers<TErr> =
+  | ({ [K in inferErrorCode<TErr>]: Handler<TErr, K> } & { _?: Fallback<TErr> })
+  | ({ [K in inferErrorCode<TErr>]?: Handler<TErr, K> } & { _: Fallback<TErr> })
+
+// Keys that are neither a code the error can have nor `_`: typed `never` so they are rejected.
+type NoUnknownCodes<TErr, THandlers> = { [K in Exclude<keyof THandlers, inferErrorCode<TErr> | '_'>]: never }
+
+type ResultOf<THandlers> = {
+  [K in keyof THandlers]: THandlers[K] extends (...args: never[]) => infer R ? R : never
+}[keyof THandlers]
 
 /**
- * Handles an error by code. Without `_`, every code the error can have must be
- * handled: a missing one is a type error, and so is a code it cannot have.
- * A tRPC client error is rehydrated first; any other value is rethrown.
+ * Handles an error by code and returns what the chosen handler returns.
+ * Without `_`, every code the error can have must be handled: a missing one is
+ * a type error, and so is a code it cannot have. A tRPC client error is
+ * rehydrated first; any other value is rethrown.
  *
  * @example
  * match(err, { USER_NOT_FOUND: (e) => e.details.userId, _: () => 'something went wrong' })
  */
-export function match<TErr extends object, TResult>(err: TErr, handlers: MatchHandlers<TErr, TResult>): TResult {
+export function match<TErr extends object, THandlers extends MatchHandlers<TErr>>(
+  err: TErr,
+  handlers: THandlers & NoUnknownCodes<TErr, THandlers>,
+): ResultOf<THandlers> {
   if (!(err instanceof TRPCClientError)) throw err
   const error = FaultlineClientError.from(err)
-  const table = handlers as Record<string, ((e: FaultlineClientError) => TResult) | undefined>
+  const table = handlers as unknown as Record<string, ((e: FaultlineClientError) => ResultOf<THandlers>) | undefined>
   const handler = (Object.hasOwn(table, error.code) ? table[error.code] : undefined) ?? table._
   if (!handler) throw error
   return handler(error)

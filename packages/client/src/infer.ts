@@ -18,13 +18,13 @@ export type inferShapeErrors<TShape> = Distribute<inferShapeEnvelope<TShape> | T
  * is; a tRPC client error typed by a router (React Query's `error`) yields the
  * router's envelopes; anything else, any envelope.
  */
-export type inferFaultlineError<TErr> = unknown extends TErr
-  ? FaultlineClientError
-  : TErr extends FaultlineClientError<infer E>
-    ? Distribute<E>
-    : TErr extends { shape: infer S }
-      ? inferShapeErrors<NonNullable<S>>
-      : FaultlineClientError
+export type inferFaultlineError<TErr> = unknown extends TErr ? FaultlineClientError : inferKnown<NonNullable<TErr>>
+
+type inferKnown<TErr> = TErr extends FaultlineClientError<infer E>
+  ? Distribute<E>
+  : TErr extends { shape: infer S }
+    ? inferShapeErrors<NonNullable<S>>
+    : FaultlineClientError
 
 /** The codes an error can have. */
 export type inferErrorCode<TErr> = inferFaultlineError<TErr>['code']

@@ -36,10 +36,12 @@ export type MergeBuiltins<TDefs> = Omit<BuiltinDefs, keyof TDefs> & TDefs
 export type inferDataInput<TDef> = TDef extends { data: infer S extends StandardSchemaV1 }
   ? StandardSchemaV1.InferInput<S>
   : undefined
-/** The data a code's envelope carries, after its schema ran. */
+/** The data a code's envelope carries, after its schema ran (`unknown` when the definition is not known statically). */
 export type inferDataOutput<TDef> = TDef extends { data: infer S extends StandardSchemaV1 }
   ? StandardSchemaV1.InferOutput<S>
-  : undefined
+  : 'data' extends keyof TDef
+    ? unknown
+    : undefined
 
 /** Builds a throwable error of one code. */
 export type ErrorFactory<TCode extends string, TDef> = TDef extends { data: StandardSchemaV1 }

@@ -54,7 +54,7 @@ interface EnvelopeBase<TCode extends string> {
 
 /** The Faultline error envelope (wire format version 1), carried in tRPC's `shape.data.error`. */
 export type ErrorEnvelope<TCode extends string = string, TData = unknown> = EnvelopeBase<TCode> &
-  ([TData] extends [undefined] ? { data?: undefined } : { data: TData })
+  (unknown extends TData ? { data?: unknown } : [TData] extends [undefined] ? { data?: undefined } : { data: TData })
 
 /** Any envelope, whatever its code. */
 export type AnyEnvelope = EnvelopeBase<string> & { data?: unknown }

@@ -37,9 +37,10 @@ function isClass(fn: AnyClass | ((value: unknown) => boolean)): fn is AnyClass {
  * handle(PaymentGatewayError, (e) => errors.PAYMENT_DECLINED({ declineCode: e.reason }))
  * handle((e) => isPrismaNotFound(e), () => errors.NOT_FOUND())
  */
-export function handle<TClass extends AnyClass>(cls: TClass, fn: HandlerFn<InstanceType<TClass>>): Handler
+// Predicate overloads come first so an inline arrow gets its parameter typed.
 export function handle<T>(predicate: (value: unknown) => value is T, fn: HandlerFn<T>): Handler
 export function handle(predicate: (value: unknown) => boolean, fn: HandlerFn<unknown>): Handler
+export function handle<TClass extends AnyClass>(cls: TClass, fn: HandlerFn<InstanceType<TClass>>): Handler
 export function handle(target: AnyClass | ((value: unknown) => boolean), fn: HandlerFn<never>): Handler {
   if (typeof target !== 'function' || typeof fn !== 'function') {
     throw new TypeError('handle(target, fn): target must be a class or a predicate, and fn a function')

@@ -1,0 +1,227 @@
+import { defineErrors, FaultlineError } from '@faultline/contract'
+import { TRPCError } from '@trpc/server'
+import { afterEach, describe, expect, test, vi } from 'vitest'
+import { z } from 'zod'
+import { createFaultline } from './faultline'
+import { handle } from './handlers'
+import type { Logger, ReportEvent } from './options'
+
+const errors = defineErrors({
+  USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
+  SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
+})
+
+function recorder() {
+  const lines: [string, Record<string, unknown>, string][] = []
+  const logger: Logger = {
+    info: (o, m) => void lines.push(['info', o as Record<string, unknown>, m]),
+    warn: (o, m) => void lines.push(['warn', o as Record<string, unknown>, m]),
+    error: (o, m) => void lines.push(['error', o as Record<string, unknown>, m]),
+  }
+  return { lines, logger }
+}
+
+/** Formats an error the way tRPC calls the formatter. */
+function format(fl: ReturnType<typeof createFaultline>, thrown: unknown, path = 'p') {
+  const error = thrown instanceof TRPCError ? thrown : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: thrown })
+  return fl.errorFormatter({ error, type: 'query', path, input: { q: 1 }, ctx: { requestId: 'r1' }, shape: {} })
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+})
+
+describe('createFaultline', () => {
+  test.each([
+    [{}, /`errors` must be a catalog made by defineErrors/],
+    [{ errors, validation: { status: 500 } }, /validation.status must be a 4xx status; got 500/],
+    [{ errors, expose: 'verbose' }, /expose must be 'safe' or 'debug'; got verbose/],
+  ])('refuses bad options %#', (options, message) => {
+    expect(() => createFaultline(options as never)).toThrow(message)
+  })
+
+  test('exposure defaults to safe in production and debug elsewhere', () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    expect(createFaultline({ errors, logger: false }).expose).toBe('safe')
+    vi.stubEnv('NODE_ENV', 'development')
+    expect(createFaultline({ errors, logger: false }).expose).toBe('debug')
+  })
+
+  test('the shape is a superset of tRPC default shape with the envelope in data.error', () => {
+    const fl = createFaultline({ errors, logger: false, expose: 'safe' })
+    expect(format(fl, errors.USER_NOT_FOUND({ userId: 'u' }), 'user.byId')).toEqual({
+      code: -32004,
+      message: 'User not found',
+      data: {
+        code: 'NOT_FOUND',
+        httpStatus: 404,
+        path: 'user.byId',
+        error: { v: 1, code: 'USER_NOT_FOUND', status: 404, message: 'User not found', data: { userId: 'u' }, requestId: 'r1', retry: { retryable: false } },
+      },
+    })
+  })
+
+  test('onError and the formatter for the same error log and report exactly once', () => {
+    const { lines, logger } = recorder()
+    const reports: ReportEvent[] = []
+    const fl = createFaultline({ errors, logger, report: (e) => void reports.push(e) })
+    const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: new Error('boom') })
+    fl.onError({ error, type: 'query', path: 'p', input: undefined, ctx: undefined, req: new Request('http://x', { headers: { 'x-request-id': 'from-req' } }) })
+    const shape = fl.errorFormatter({ error, type: 'query', path: 'p', input: undefined, ctx: undefined, shape: {} })
+    expect(lines).toHaveLength(1)
+    expect(reports).toHaveLength(1)
+    expect(shape.data.error.requestId).toBe('from-req')
+  })
+
+  test('log levels: expected 4xx at info, expected 5xx at warn, crashes at error', () => {
+    const { lines, logger } = recorder()
+    const fl = createFaultline({ errors, logger })
+    format(fl, errors.USER_NOT_FOUND({ userId: 'u' }))
+    format(fl, errors.UNAVAILABLE())
+    format(fl, new RangeError('x'))
+    expect(lines.map(([level, obj]) => [level, obj.code, obj.handled])).toEqual([
+      ['info', 'USER_NOT_FOUND', true],
+      ['warn', 'UNAVAILABLE', true],
+      ['error', 'INTERNAL', false],
+    ])
+    expect(lines[0]?.[2]).toBe('USER_NOT_FOUND (404) on p')
+    expect(lines[2]?.[2]).toBe('INTERNAL (500) on p: RangeError: x')
+  })
+
+  test('a logger that throws never breaks the answer', () => {
+    const boom = () => {
+      throw new Error('logger down')
+    }
+    const fl = createFaultline({ errors, logger: { info: boom, warn: boom, error: boom } })
+    expect(format(fl, new Error('x')).data.error.code).toBe('INTERNAL')
+  })
+
+  test('a report hook that throws or rejects is logged once and never escapes', async () => {
+    const { lines, logger } = recorder()
+    const throwing = createFaultline({ errors, logger, report: () => { throw new Error('sentry down') } })
+    expect(format(throwing, errors.USER_NOT_FOUND({ userId: 'u' })).data.error.code).toBe('USER_NOT_FOUND')
+    const rejecting = createFaultline({ errors, logger, report: () => Promise.reject(new Error('otel down')) })
+    format(rejecting, errors.USER_NOT_FOUND({ userId: 'u' }))
+    await new Promise((r) => setTimeout(r, 0))
+    expect(lines.map(([, , msg]) => msg)).toEqual([
+      'USER_NOT_FOUND (404) on p',
+      'faultline: the report hook failed',
+      'USER_NOT_FOUND (404) on p',
+      'faultline: the report hook failed',
+    ])
+  })
+
+  test('an error of a code this server does not know is INTERNAL, with the reason logged', () => {
+    const { lines, logger } = recorder()
+    const fl = createFaultline({ errors, logger })
+    const foreign = new FaultlineError({ code: 'SOMEONE_ELSES', message: 'x', data: undefined })
+    expect(format(fl, foreign).data.error.code).toBe('INTERNAL')
+    expect(lines[0]?.[1].reason).toBe("SOMEONE_ELSES is not a code of this server's catalog")
+  })
+
+  test('an async data schema is a definition bug: INTERNAL, with the reason logged', () => {
+    const { lines, logger } = recorder()
+    const fl = createFaultline({ errors, logger })
+    expect(format(fl, errors.SLOW({ n: 'x' })).data.error.code).toBe('INTERNAL')
+    expect(lines[0]?.[1].reason).toMatch(/data schema of SLOW is async/)
+  })
+
+  test('a handler that returns something other than a catalog error is INTERNAL', () => {
+    const { lines, logger } = recorder()
+    const fl = createFaultline({ errors, logger, handlers: [handle(TypeError, () => new Error('nope') as never)] })
+    expect(format(fl, new TypeError('x')).data.error.code).toBe('INTERNAL')
+    expect(lines[0]?.[1].reason).toBe('a handler returned Error instead of a catalog error')
+  })
+
+  test('validation.map replaces the input-validation mapping', () => {
+    const fl = createFaultline({
+      errors,
+      logger: false,
+      validation: { map: (issues) => errors.BAD_REQUEST({ message: `${issues.length} bad fields` }) },
+    })
+    const error = new TRPCError({ code: 'BAD_REQUEST', cause: Object.assign(new Error('x'), { issues: [{ message: 'a' }, { message: 'b' }] }) })
+    expect(format(fl, error).data.error).toMatchObject({ code: 'BAD_REQUEST', message: '2 bad fields' })
+  })
+
+  test('debug exposure adds original message, stack, causes and input; safe adds none', () => {
+    const thrown = new Error('db down', { cause: new Error('ECONNREFUSED') })
+    const debug = format(createFaultline({ errors, logger: false, expose: 'debug' }), thrown).data.error
+    expect(debug.debug).toMatchObject({ message: 'db down', input: { q: 1 }, cause: [{ name: 'Error', message: 'ECONNREFUSED' }] })
+    expect(debug.debug?.stack).toContain('db down')
+    const safe = format(createFaultline({ errors, logger: false, expose: 'safe' }), thrown).data.error
+    expect(safe.debug).toBeUndefined()
+    expect(JSON.stringify(safe)).not.toContain('ECONNREFUSED')
+  })
+
+  test('the trace id from the hook reaches envelope and log; a throwing hook is ignored', () => {
+    const { lines, logger } = recorder()
+    const fl = createFaultline({ errors, logger, traceId: () => 'trace-1' })
+    expect(format(fl, new Error('x')).data.error.traceId).toBe('trace-1')
+    expect(lines[0]?.[1].traceId).toBe('trace-1')
+    const broken = createFaultline({ errors, logger: false, traceId: () => { throw new Error('no otel') } })
+    expect(format(broken, new Error('x')).data.error.traceId).toBeUndefined()
+  })
+
+  test('an app formatter composes: it receives the Faultline shape and may add fields', () => {
+    const fl = createFaultline({ errors, logger: false })
+    const formatter = fl.formatter(({ shape }) => ({ ...shape, data: { ...shape.data, region: 'eu' } }))
+    const error = new TRPCError({ code: 'NOT_FOUND' })
+    const shape = formatter({ error, type: 'query', path: 'p', input: undefined, ctx: undefined, shape: {} })
+    expect(shape.data).toMatchObject({ region: 'eu', error: { code: 'NOT_FOUND' } })
+  })
+
+  test('errors carry only valid headers; Retry-After is derived from retryAfterMs', () => {
+    const fl = createFaultline({ errors, logger: false })
+    const bad = new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      cause: errors.RATE_LIMITED({ retryAfterMs: 1500, headers: { 'X-Good': 'yes', 'X-Bad': 'a\r\nb' } }),
+    })
+    format(fl, bad)
+    expect(Object.fromEntries(fl.responseMeta({ errors: [bad] }).headers ?? [])).toEqual({
+      'x-good': 'yes',
+      'retry-after': '2',
+      'x-request-id': 'r1',
+    })
+  })
+
+  test('the default logger writes one pino-style JSON line to stderr', () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      format(createFaultline({ errors }), errors.USER_NOT_FOUND({ userId: 'u' }))
+      expect(write).toHaveBeenCalledTimes(1)
+      const line = JSON.parse(String(write.mock.calls[0]?.[0]))
+      expect(line).toMatchObject({ level: 'info', code: 'USER_NOT_FOUND', msg: 'USER_NOT_FOUND (404) on p' })
+    } finally {
+      write.mockRestore()
+    }
+  })
+})
+
+describe('outside tRPC', () => {
+  test('toProblem answers RFC 9457 problem+json with status, headers and request id', () => {
+    const fl = createFaultline({ errors, logger: false })
+    const problem = fl.toProblem(errors.UNAUTHORIZED({ headers: { 'WWW-Authenticate': 'Bearer' } }), { requestId: 'r9', instance: '/tasks/1' })
+    expect(problem).toEqual({
+      status: 401,
+      headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer', 'x-request-id': 'r9' },
+      body: {
+        type: 'urn:faultline:error:UNAUTHORIZED',
+        title: 'Authentication required',
+        status: 401,
+        detail: 'Authentication required',
+        instance: '/tasks/1',
+        code: 'UNAUTHORIZED',
+        requestId: 'r9',
+        retry: { retryable: false },
+      },
+    })
+  })
+
+  test('toEnvelope classifies any thrown value and logs it once', () => {
+    const { lines, logger } = recorder()
+    const fl = createFaultline({ errors, logger, expose: 'safe' })
+    expect(fl.toEnvelope('oops')).toMatchObject({ code: 'INTERNAL', message: 'Internal server error' })
+    expect(fl.toEnvelope(errors.USER_NOT_FOUND({ userId: 'u' }))).toMatchObject({ code: 'USER_NOT_FOUND', data: { userId: 'u' } })
+    expect(lines).toHaveLength(2)
+  })
+})
