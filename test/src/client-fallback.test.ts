@@ -114,7 +114,10 @@ test('__proto__ keys in an envelope never pollute prototypes', async () => {
   const address = local.address()
   if (!address || typeof address === 'string') throw new Error('no port')
   const c = createTRPCClient<AppRouter>({
-    links: [faultlineLink(), httpLink({ url: `http://127.0.0.1:${address.port}`, fetch: faultlineFetch(), transformer: plainJson })],
+    links: [
+      faultlineLink(),
+      httpLink({ url: `http://127.0.0.1:${address.port}`, fetch: faultlineFetch(), transformer: plainJson }),
+    ],
   })
   const [, err] = await safe(c.ok.query())
   await new Promise<void>((r) => local.close(() => r()))

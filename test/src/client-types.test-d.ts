@@ -1,12 +1,6 @@
-import {
-  FaultlineClientError,
-  type inferFaultlineError,
-  isFaultlineError,
-  match,
-  safe,
-} from '@faultline/client'
+import { type FaultlineClientError, type inferFaultlineError, isFaultlineError, match, safe } from '@faultline/client'
 import type { inferErrorData } from '@faultline/contract'
-import { createTRPCClient, type TRPCClientErrorLike } from '@trpc/client'
+import type { createTRPCClient, TRPCClientErrorLike } from '@trpc/client'
 import type { inferRouterError } from '@trpc/server'
 import { describe, expectTypeOf, test } from 'vitest'
 import type { AppRouter } from './fixtures/app'

@@ -23,10 +23,15 @@ describe('scenarios', () => {
     const res = await rawMutation(app.url, 'withdraw', { amount: 100 })
     expect(res.status).toBe(400)
     const env = envelopeOf(res.json)
-    expect(env).toMatchObject({ code: 'INSUFFICIENT_FUNDS', status: 400, message: 'Balance 99 is too low', data: { balance: 99 } })
+    expect(env).toMatchObject({
+      code: 'INSUFFICIENT_FUNDS',
+      status: 400,
+      message: 'Balance 99 is too low',
+      data: { balance: 99 },
+    })
     expect(app.log.lines).toHaveLength(1)
     expect(app.log.lines[0]).toMatchObject({ level: 'info', obj: { code: 'INSUFFICIENT_FUNDS', handled: true } })
-    expect(app.log.lines[0]?.obj.err).not.toHaveProperty('stack')
+    expect(app.log.lines[0]?.obj.error).not.toHaveProperty('stack')
   })
 
   test('an unexpected crash answers 500 with a generic message in production, full detail in the log', async () => {
@@ -41,7 +46,7 @@ describe('scenarios', () => {
     const line = app.log.lines[0]
     expect(line?.level).toBe('error')
     expect(line?.obj).toMatchObject({ code: 'INTERNAL', handled: false, path: 'crash' })
-    const err = line?.obj.err as { type: string; message: string; stack: string }
+    const err = line?.obj.error as { type: string; message: string; stack: string }
     expect(err.type).toBe('TypeError')
     expect(err.message).toContain("reading 'owner'")
     expect(err.stack).toContain('app.ts')
@@ -131,7 +136,9 @@ describe('scenarios', () => {
     const res = await rawQuery(app.url, 'badData')
     expect(res.status).toBe(500)
     expect(envelopeOf(res.json).code).toBe('INTERNAL')
-    expect(app.log.lines[0]?.obj.reason).toMatch(/errors\.USER_NOT_FOUND data failed its schema: Validation failed: userId/)
+    expect(app.log.lines[0]?.obj.reason).toMatch(
+      /errors\.USER_NOT_FOUND data failed its schema: Validation failed: userId/,
+    )
   })
 
   test('RATE_LIMITED sets Retry-After and the retry hint', async () => {

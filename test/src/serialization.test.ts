@@ -1,8 +1,8 @@
+import { isFaultlineError, safe } from '@faultline/client'
 import { afterEach, expect, test } from 'vitest'
 import { type Started, startApp } from './fixtures/app'
 import { clientFor } from './fixtures/client'
 import { rawQuery } from './fixtures/http'
-import { isFaultlineError, safe } from '@faultline/client'
 
 let app: Started | undefined
 afterEach(async () => {

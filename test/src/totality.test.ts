@@ -29,8 +29,18 @@ const throwingGetters = () =>
   Object.defineProperties(
     {},
     {
-      message: { enumerable: true, get: () => { throw new Error(SECRET) } },
-      name: { enumerable: true, get: () => { throw new Error(SECRET) } },
+      message: {
+        enumerable: true,
+        get: () => {
+          throw new Error(SECRET)
+        },
+      },
+      name: {
+        enumerable: true,
+        get: () => {
+          throw new Error(SECRET)
+        },
+      },
     },
   )
 
@@ -38,11 +48,21 @@ const hostileProxy = () =>
   new Proxy(
     {},
     {
-      get: () => { throw new Error(SECRET) },
-      has: () => { throw new Error(SECRET) },
-      ownKeys: () => { throw new Error(SECRET) },
-      getPrototypeOf: () => { throw new Error(SECRET) },
-      getOwnPropertyDescriptor: () => { throw new Error(SECRET) },
+      get: () => {
+        throw new Error(SECRET)
+      },
+      has: () => {
+        throw new Error(SECRET)
+      },
+      ownKeys: () => {
+        throw new Error(SECRET)
+      },
+      getPrototypeOf: () => {
+        throw new Error(SECRET)
+      },
+      getOwnPropertyDescriptor: () => {
+        throw new Error(SECRET)
+      },
     },
   )
 
@@ -65,16 +85,45 @@ const CASES: [label: string, make: () => unknown, code: string][] = [
   ['a 10,000-deep cause chain', () => deepCause(10_000), 'INTERNAL'],
   ['a megabyte message', () => new Error(`${SECRET}${'x'.repeat(1_000_000)}`), 'INTERNAL'],
   ['a cross-realm Error', () => vm.runInNewContext(`new Error(${JSON.stringify(SECRET)})`), 'INTERNAL'],
-  ['a cross-realm TypeError', () => vm.runInNewContext(`(() => { try { null.x } catch (e) { e.message += ${JSON.stringify(SECRET)}; return e } })()`), 'INTERNAL'],
-  ['a ZodError thrown in a resolver (a server bug, not input)', () => z.string().safeParse(SECRET.length).error, 'INTERNAL'],
-  ['a TRPCError INTERNAL_SERVER_ERROR', () => new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: SECRET }), 'INTERNAL'],
+  [
+    'a cross-realm TypeError',
+    () =>
+      vm.runInNewContext(`(() => { try { null.x } catch (e) { e.message += ${JSON.stringify(SECRET)}; return e } })()`),
+    'INTERNAL',
+  ],
+  [
+    'a ZodError thrown in a resolver (a server bug, not input)',
+    () => z.string().safeParse(SECRET.length).error,
+    'INTERNAL',
+  ],
+  [
+    'a TRPCError INTERNAL_SERVER_ERROR',
+    () => new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: SECRET }),
+    'INTERNAL',
+  ],
   ['a TRPCError NOT_FOUND', () => new TRPCError({ code: 'NOT_FOUND', message: SECRET }), 'NOT_FOUND'],
   ['a TRPCError UNAUTHORIZED', () => new TRPCError({ code: 'UNAUTHORIZED', message: SECRET }), 'UNAUTHORIZED'],
-  ['a TRPCError TOO_MANY_REQUESTS', () => new TRPCError({ code: 'TOO_MANY_REQUESTS', message: SECRET }), 'RATE_LIMITED'],
+  [
+    'a TRPCError TOO_MANY_REQUESTS',
+    () => new TRPCError({ code: 'TOO_MANY_REQUESTS', message: SECRET }),
+    'RATE_LIMITED',
+  ],
   ['a TRPCError CONFLICT (no built-in)', () => new TRPCError({ code: 'CONFLICT', message: SECRET }), 'BAD_REQUEST'],
-  ['a TRPCError wrapping a catalog error', () => new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId: 'u' }) }), 'USER_NOT_FOUND'],
-  ['a catalog error with a secret cause', () => errors.USER_NOT_FOUND({ userId: 'u' }, { cause: new Error(SECRET) }), 'USER_NOT_FOUND'],
-  ['a catalog error with unserializable data', () => errors.USER_NOT_FOUND({ userId: 'u', extra: 1n } as never), 'USER_NOT_FOUND'],
+  [
+    'a TRPCError wrapping a catalog error',
+    () => new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId: 'u' }) }),
+    'USER_NOT_FOUND',
+  ],
+  [
+    'a catalog error with a secret cause',
+    () => errors.USER_NOT_FOUND({ userId: 'u' }, { cause: new Error(SECRET) }),
+    'USER_NOT_FOUND',
+  ],
+  [
+    'a catalog error with unserializable data',
+    () => errors.USER_NOT_FOUND({ userId: 'u', extra: 1n } as never),
+    'USER_NOT_FOUND',
+  ],
 ]
 
 let app: Started
@@ -87,19 +136,22 @@ beforeEach(() => {
 })
 afterAll(() => app.close())
 
-test.each(CASES.map(([label, , code], i) => [label, i, code] as const))('%s maps to one code', async (_label, index, code) => {
-  const res = await rawQuery(app.url, 'throwValue', index)
-  const parsed = parseEnvelope(res.json.error?.data?.error)
-  expect(parsed.ok).toBe(true)
-  if (!parsed.ok) return
-  expect(parsed.envelope.code).toBe(code)
-  expect(parsed.envelope.status).toBe(res.status)
-  expect(res.text).not.toContain(SECRET)
-  for (const [, value] of res.headers) expect(value).not.toContain(SECRET)
-  expect(app.log.lines).toHaveLength(1)
-  expect(app.reports).toHaveLength(1)
-  expect(app.reports[0]?.handled).toBe(code !== 'INTERNAL')
-})
+test.each(CASES.map(([label, , code], i) => [label, i, code] as const))(
+  '%s maps to one code',
+  async (_label, index, code) => {
+    const res = await rawQuery(app.url, 'throwValue', index)
+    const parsed = parseEnvelope(res.json.error?.data?.error)
+    expect(parsed.ok).toBe(true)
+    if (!parsed.ok) return
+    expect(parsed.envelope.code).toBe(code)
+    expect(parsed.envelope.status).toBe(res.status)
+    expect(res.text).not.toContain(SECRET)
+    for (const [, value] of res.headers) expect(value).not.toContain(SECRET)
+    expect(app.log.lines).toHaveLength(1)
+    expect(app.reports).toHaveLength(1)
+    expect(app.reports[0]?.handled).toBe(code !== 'INTERNAL')
+  },
+)
 
 test('extra keys in error data are stripped by the schema, never sent', async () => {
   const index = CASES.findIndex(([label]) => label === 'a catalog error with unserializable data')

@@ -12,7 +12,11 @@ const envelope = {
   requestId: 'r1',
   retry: { retryable: false },
 }
-const shape = { code: -32004, message: 'User not found', data: { code: 'NOT_FOUND', httpStatus: 404, path: 'user.byId', error: envelope } }
+const shape = {
+  code: -32004,
+  message: 'User not found',
+  data: { code: 'NOT_FOUND', httpStatus: 404, path: 'user.byId', error: envelope },
+}
 
 describe('FaultlineClientError.from', () => {
   test('a tRPC error with a valid envelope rehydrates, keeping tRPC fields', () => {
@@ -42,18 +46,29 @@ describe('FaultlineClientError.from', () => {
   test('a tRPC error whose envelope is broken becomes TRANSPORT_ERROR saying why', () => {
     const broken = { ...shape, data: { ...shape.data, error: { ...envelope, status: 'x' } } }
     const err = FaultlineClientError.from(TRPCClientError.from({ error: broken }))
-    expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', message: 'Malformed error response: envelope status is not an HTTP status' })
+    expect(err).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: 'Malformed error response: envelope status is not an HTTP status',
+    })
   })
 
   test('a TransportFailure cause gives status and body', () => {
     const cause = new TransportFailure({ status: 502, body: '<h1>Bad gateway</h1>', contentType: 'text/html' })
     const err = FaultlineClientError.from(TRPCClientError.from(cause))
-    expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', status: 502, body: '<h1>Bad gateway</h1>', retry: { retryable: true } })
+    expect(err).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      status: 502,
+      body: '<h1>Bad gateway</h1>',
+      retry: { retryable: true },
+    })
     expect(err.cause).toBe(cause)
   })
 
-  test.each([[new Error('x')], ['a string'], [null], [undefined], [42]])('any other value (%s) becomes TRANSPORT_ERROR', (value) => {
-    const err = FaultlineClientError.from(value)
-    expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', status: 0 })
-  })
+  test.each([[new Error('x')], ['a string'], [null], [undefined], [42]])(
+    'any other value (%s) becomes TRANSPORT_ERROR',
+    (value) => {
+      const err = FaultlineClientError.from(value)
+      expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', status: 0 })
+    },
+  )
 })

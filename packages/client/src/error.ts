@@ -8,6 +8,7 @@ import {
   type TRPCCodeKey,
 } from '@faultline/contract'
 import { TRPCClientError } from '@trpc/client'
+import type { AnyRouter } from '@trpc/server'
 import { TransportFailure, truncate } from './transport'
 
 /** The envelope a client makes up for a response that carried none. */
@@ -26,7 +27,7 @@ export interface FaultlineWireShape<TEnvelope> {
  * links, React Query and `isTRPCClientError` keep working; `data` and `shape`
  * keep their stock tRPC meaning.
  */
-export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> extends TRPCClientError<any> {
+export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> extends TRPCClientError<AnyRouter> {
   declare readonly shape: FaultlineWireShape<TEnvelope> | undefined
   /** The catalog code. */
   readonly code: TEnvelope['code']
@@ -46,7 +47,12 @@ export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> e
 
   constructor(
     envelope: TEnvelope,
-    opts: { cause?: unknown; meta?: Record<string, unknown> | undefined; shape?: unknown; body?: string | undefined } = {},
+    opts: {
+      cause?: unknown
+      meta?: Record<string, unknown> | undefined
+      shape?: unknown
+      body?: string | undefined
+    } = {},
   ) {
     super(envelope.message, {
       ...(opts.cause instanceof Error ? { cause: opts.cause } : {}),
@@ -89,7 +95,10 @@ function responseOf(err: unknown): { status?: number; json?: unknown } {
   const meta = err instanceof TRPCClientError ? (err.meta as Record<string, unknown> | undefined) : undefined
   const response = meta?.response
   const status = response instanceof Response ? response.status : undefined
-  return { ...(status !== undefined ? { status } : {}), ...(meta && 'responseJSON' in meta ? { json: meta.responseJSON } : {}) }
+  return {
+    ...(status !== undefined ? { status } : {}),
+    ...(meta && 'responseJSON' in meta ? { json: meta.responseJSON } : {}),
+  }
 }
 
 function safeJson(value: unknown): string | undefined {
@@ -106,7 +115,8 @@ function transport(source: unknown, reason: string | undefined): FaultlineClient
   const response = responseOf(source)
   const status = failure?.status ?? response.status ?? 0
   const message =
-    reason ?? (failure ? failure.message : source instanceof Error ? source.message : 'The request failed with no response')
+    reason ??
+    (failure ? failure.message : source instanceof Error ? source.message : 'The request failed with no response')
   // no response, or a gateway's error page: the same call may well succeed later
   const retryable = status === 0 || status === 502 || status === 503 || status === 504
   const envelope: TransportEnvelope = { v: 1, code: TRANSPORT_ERROR, status, message, retry: { retryable } }

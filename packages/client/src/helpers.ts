@@ -17,7 +17,9 @@ export function isFaultlineError(err: unknown, code?: string): boolean {
 }
 
 /** What `safe` resolves to: `[data, undefined]` or `[undefined, error]`, like tRPC's own `safe`. */
-export type SafeResult<TData, TError> = readonly [data: TData, error: undefined] | readonly [data: undefined, error: TError]
+export type SafeResult<TData, TError> =
+  | readonly [data: TData, error: undefined]
+  | readonly [data: undefined, error: TError]
 
 /**
  * Awaits a client call without throwing: `[data, undefined]` on success,

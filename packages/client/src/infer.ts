@@ -20,11 +20,12 @@ export type inferShapeErrors<TShape> = Distribute<inferShapeEnvelope<TShape> | T
  */
 export type inferFaultlineError<TErr> = unknown extends TErr ? FaultlineClientError : inferKnown<NonNullable<TErr>>
 
-type inferKnown<TErr> = TErr extends FaultlineClientError<infer E>
-  ? Distribute<E>
-  : TErr extends { shape: infer S }
-    ? inferShapeErrors<NonNullable<S>>
-    : FaultlineClientError
+type inferKnown<TErr> =
+  TErr extends FaultlineClientError<infer E>
+    ? Distribute<E>
+    : TErr extends { shape: infer S }
+      ? inferShapeErrors<NonNullable<S>>
+      : FaultlineClientError
 
 /** The codes an error can have. */
 export type inferErrorCode<TErr> = inferFaultlineError<TErr>['code']

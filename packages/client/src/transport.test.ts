@@ -15,21 +15,34 @@ describe('faultlineFetch', () => {
   })
 
   test('an error answered with valid JSON is handed on intact', async () => {
-    const res = new Response('{"error":{"code":-32004}}', { status: 404, headers: { 'content-type': 'application/json' } })
+    const res = new Response('{"error":{"code":-32004}}', {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+    })
     const out = await faultlineFetch(respond(res))('http://x')
     expect(out.status).toBe(404)
     expect(await out.json()).toEqual({ error: { code: -32004 } })
   })
 
   test('HTML, empty and broken JSON bodies throw a TransportFailure with status and body', async () => {
-    await expect(faultlineFetch(respond(new Response('<h1>down</h1>', { status: 503, headers: { 'content-type': 'text/html' } })))('http://x')).rejects.toMatchObject({
+    await expect(
+      faultlineFetch(respond(new Response('<h1>down</h1>', { status: 503, headers: { 'content-type': 'text/html' } })))(
+        'http://x',
+      ),
+    ).rejects.toMatchObject({
       name: 'TransportFailure',
       status: 503,
       body: '<h1>down</h1>',
       contentType: 'text/html',
     })
-    await expect(faultlineFetch(respond(new Response(null, { status: 502 })))('http://x')).rejects.toBeInstanceOf(TransportFailure)
-    await expect(faultlineFetch(respond(new Response('{"err', { status: 500, headers: { 'content-type': 'application/json' } })))('http://x')).rejects.toMatchObject({ status: 500, body: '{"err' })
+    await expect(faultlineFetch(respond(new Response(null, { status: 502 })))('http://x')).rejects.toBeInstanceOf(
+      TransportFailure,
+    )
+    await expect(
+      faultlineFetch(respond(new Response('{"err', { status: 500, headers: { 'content-type': 'application/json' } })))(
+        'http://x',
+      ),
+    ).rejects.toMatchObject({ status: 500, body: '{"err' })
   })
 
   test('a large body is cut after a bounded read', async () => {

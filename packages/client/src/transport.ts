@@ -21,7 +21,9 @@ export class TransportFailure extends Error {
 
 /** Keeps the start of a long text, saying how much was cut. */
 export function truncate(text: string): string {
-  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length - MAX_BODY_CHARS} more)` : text
+  return text.length > MAX_BODY_CHARS
+    ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length - MAX_BODY_CHARS} more)`
+    : text
 }
 
 // Reads at most `limit` bytes and cancels the rest: a proxy's error page can be large.

@@ -11,7 +11,9 @@ const errors = defineErrors({
 
 describe('catalog types', () => {
   test('constructors take the schema input and carry the schema output', () => {
-    expectTypeOf(errors.USER_NOT_FOUND({ userId: 'u' })).toEqualTypeOf<FaultlineError<'USER_NOT_FOUND', { userId: string }>>()
+    expectTypeOf(errors.USER_NOT_FOUND({ userId: 'u' })).toEqualTypeOf<
+      FaultlineError<'USER_NOT_FOUND', { userId: string }>
+    >()
     expectTypeOf(errors.TRIMMED({ n: 'abc' }).data).toEqualTypeOf<{ n: number }>()
     // @ts-expect-error data is required
     errors.USER_NOT_FOUND()

@@ -42,7 +42,12 @@ describe('defineErrors', () => {
     expect(err).toMatchObject({ code: 'USER_NOT_FOUND', message: 'No user u1', data: { userId: 'u1' }, cause })
     expect(err.headers).toEqual({ 'x-a': '1' })
     const limited = errors.RATE_LIMITED({ retryAfterMs: 500 })
-    expect(limited).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many requests', data: undefined, retryAfterMs: 500 })
+    expect(limited).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Too many requests',
+      data: undefined,
+      retryAfterMs: 500,
+    })
   })
 
   test('unknown codes have no definition, even ones on Object.prototype', () => {
@@ -52,13 +57,25 @@ describe('defineErrors', () => {
 
   test.each([
     ['a lower-case code', { user_not_found: { status: 404, message: 'x' } }, /user_not_found is not a valid code/],
-    ['a code over 63 characters', { [`A${'_B'.repeat(32)}`]: { status: 404, message: 'x' } }, /at most 63 characters \(got 65\)/],
+    [
+      'a code over 63 characters',
+      { [`A${'_B'.repeat(32)}`]: { status: 404, message: 'x' } },
+      /at most 63 characters \(got 65\)/,
+    ],
     ['a status under 400', { OK_ISH: { status: 200, message: 'x' } }, /OK_ISH has status 200/],
     ['a status over 599', { WEIRD: { status: 600, message: 'x' } }, /WEIRD has status 600/],
     ['a fractional status', { WEIRD: { status: 404.5, message: 'x' } }, /WEIRD has status 404\.5/],
     ['no message', { QUIET: { status: 400 } }, /QUIET needs a non-empty default message/],
-    ['a data schema that is not a Standard Schema', { BAD: { status: 400, message: 'x', data: { parse() {} } } }, /BAD has a data schema that is not a Standard Schema/],
-    ['a built-in with another status', { NOT_FOUND: { status: 410, message: 'Gone' } }, /NOT_FOUND is built in with status 404/],
+    [
+      'a data schema that is not a Standard Schema',
+      { BAD: { status: 400, message: 'x', data: { parse() {} } } },
+      /BAD has a data schema that is not a Standard Schema/,
+    ],
+    [
+      'a built-in with another status',
+      { NOT_FOUND: { status: 410, message: 'Gone' } },
+      /NOT_FOUND is built in with status 404/,
+    ],
     ['the reserved transport code', { TRANSPORT_ERROR: { status: 502, message: 'x' } }, /TRANSPORT_ERROR is reserved/],
     ['a non-object definition', { NOPE: 'nope' }, /NOPE must be an object/],
   ])('rejects %s with a message naming the code', (_label, defs, message) => {
@@ -94,7 +111,14 @@ describe('FaultlineError.is', () => {
   })
 
   test('a Proxy that throws on every trap is not one', () => {
-    const hostile = new Proxy({}, { get: () => { throw new Error('trap') } })
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap')
+        },
+      },
+    )
     expect(FaultlineError.is(hostile)).toBe(false)
   })
 })

@@ -1,5 +1,13 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import { BUILTIN_ERRORS, type BuiltinCode, isValidCode, MAX_CODE_LENGTH, TRANSPORT_ERROR, type TRPCCodeKey, trpcKeyForStatus } from './codes'
+import {
+  BUILTIN_ERRORS,
+  type BuiltinCode,
+  isValidCode,
+  MAX_CODE_LENGTH,
+  TRANSPORT_ERROR,
+  type TRPCCodeKey,
+  trpcKeyForStatus,
+} from './codes'
 import { FaultlineError, type FaultlineErrorOptions } from './error'
 
 /** How a catalog entry is written. */

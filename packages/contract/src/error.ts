@@ -24,7 +24,7 @@ export class FaultlineError<TCode extends string = string, TData = unknown> exte
   /** Response headers this error carries. */
   readonly headers: Readonly<Record<string, string>> | undefined
   /** The retry delay this error suggests, in milliseconds. */
-  readonly retryAfterMs: number | undefined;
+  readonly retryAfterMs: number | undefined
   /** Identifies Faultline errors across package copies and realms, where `instanceof` fails. */
   readonly [BRAND] = true
 

@@ -1,49 +1,49 @@
 export {
   BUILTIN_ERRORS,
   type BuiltinCode,
-  TRANSPORT_ERROR,
-  trpcKeyForStatus,
   isValidCode,
+  TRANSPORT_ERROR,
   type TRPCCodeKey,
+  trpcKeyForStatus,
 } from './codes'
 export {
-  defineErrors,
-  getDefinition,
-  isStandardSchema,
-  CatalogDefinitionError,
   type AnyCatalog,
   type Catalog,
+  CatalogDefinitionError,
+  defineErrors,
   type ErrorDefinition,
   type ErrorDefinitionInput,
   type ErrorFactory,
+  getDefinition,
   type inferCodes,
   type inferErrorData,
+  isStandardSchema,
 } from './define'
 export {
-  FaultlineError,
-  type FaultlineErrorOptions,
-} from './error'
-export {
-  ENVELOPE_VERSION,
   type AnyEnvelope,
   type BuiltinEnvelope,
   type DebugCause,
   type DebugInfo,
+  ENVELOPE_VERSION,
   type ErrorEnvelope,
   type inferEnvelope,
   type RetryInfo,
 } from './envelope'
 export {
+  FaultlineError,
+  type FaultlineErrorOptions,
+} from './error'
+export {
   groupIssuesByField,
-  toJsonPointer,
   type Issue,
+  toJsonPointer,
 } from './issues'
 export {
-  parseEnvelope,
   type ParseResult,
+  parseEnvelope,
 } from './parse'
 export {
   PROBLEM_JSON,
-  toProblemDetails,
   type ProblemDetails,
+  toProblemDetails,
 } from './problem'

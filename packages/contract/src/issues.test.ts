@@ -8,7 +8,12 @@ test('JSON Pointers escape ~ and / per RFC 6901', () => {
 })
 
 test('issues group by dotted path, root under the empty key, with no prototype surprises', () => {
-  const issue = (path: (string | number)[], message: string): Issue => ({ path, pointer: toJsonPointer(path), code: 'x', message })
+  const issue = (path: (string | number)[], message: string): Issue => ({
+    path,
+    pointer: toJsonPointer(path),
+    code: 'x',
+    message,
+  })
   const grouped = groupIssuesByField([
     issue(['email'], 'Invalid email'),
     issue(['email'], 'Too long'),

@@ -39,7 +39,11 @@ describe('parseEnvelope', () => {
     ['no retry', { ...valid, retry: undefined }, /retry/],
     ['a negative afterMs', { ...valid, retry: { retryable: true, afterMs: -1 } }, /retry/],
     ['issues that are not an array', { ...valid, issues: {} }, /issues is not an array/],
-    ['an issue without a pointer', { ...valid, issues: [{ path: [], code: 'x', message: 'y' }] }, /issues has an entry/],
+    [
+      'an issue without a pointer',
+      { ...valid, issues: [{ path: [], code: 'x', message: 'y' }] },
+      /issues has an entry/,
+    ],
     ['a non-string requestId', { ...valid, requestId: 1 }, /requestId/],
     ['a non-boolean declared', { ...valid, declared: 'yes' }, /declared/],
   ])('rejects %s', (_label, value, reason) => {

@@ -1,5 +1,5 @@
 import { isValidCode } from './codes'
-import { ENVELOPE_VERSION, type AnyEnvelope, type DebugCause, type DebugInfo, type RetryInfo } from './envelope'
+import { type AnyEnvelope, type DebugCause, type DebugInfo, ENVELOPE_VERSION, type RetryInfo } from './envelope'
 import type { Issue } from './issues'
 
 /** What `parseEnvelope` returns: a clean envelope, or why the value is not one. */
@@ -61,7 +61,8 @@ function parseIssue(value: unknown): Issue | undefined {
 function parseRetry(value: unknown): RetryInfo | undefined {
   if (!isPlainRecord(value) || typeof own(value, 'retryable') !== 'boolean') return undefined
   const afterMs = own(value, 'afterMs')
-  if (afterMs !== undefined && (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0)) return undefined
+  if (afterMs !== undefined && (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0))
+    return undefined
   const retry: RetryInfo = { retryable: own(value, 'retryable') as boolean }
   if (afterMs !== undefined) retry.afterMs = afterMs
   return retry

@@ -27,7 +27,14 @@ test('an envelope renders as RFC 9457 problem details with extension members', (
 })
 
 test('a help URL becomes the problem type', () => {
-  const problem = toProblemDetails({ v: 1, code: 'X', status: 402, message: 'm', help: 'https://e.test/x', retry: { retryable: false } })
+  const problem = toProblemDetails({
+    v: 1,
+    code: 'X',
+    status: 402,
+    message: 'm',
+    help: 'https://e.test/x',
+    retry: { retryable: false },
+  })
   expect(problem.type).toBe('https://e.test/x')
   expect(problem.title).toBe('m')
 })

@@ -1,10 +1,4 @@
-import {
-  type AnyCatalog,
-  FaultlineError,
-  getDefinition,
-  type Issue,
-  type TRPCCodeKey,
-} from '@faultline/contract'
+import { type AnyCatalog, FaultlineError, getDefinition, type Issue, type TRPCCodeKey } from '@faultline/contract'
 import { type HandlerInfo, type HandlerTable, runHandlers } from './handlers'
 import { describe, safeGet } from './inspect'
 import { issuesOf, summarizeIssues } from './validation'
@@ -82,7 +76,10 @@ function checkData(cfg: ClassifyConfig, error: FaultlineError): SchemaResult {
   }
   if (result instanceof Promise) {
     result.catch(() => {})
-    return { ok: false, reason: `the data schema of ${error.code} is async; error data schemas must validate synchronously` }
+    return {
+      ok: false,
+      reason: `the data schema of ${error.code} is async; error data schemas must validate synchronously`,
+    }
   }
   if (result.issues) {
     const issues = issuesOf(result) ?? []
@@ -128,8 +125,7 @@ function validationFailure(cfg: ClassifyConfig, issues: Issue[], original: unkno
 function fromTRPCCode(cfg: ClassifyConfig, key: string, original: unknown): Classified {
   if (SERVER_SIDE_KEYS.has(key)) return internal(cfg, original)
   // an app whose catalog names the tRPC code (e.g. CONFLICT) gets its own definition
-  const code =
-    BUILTIN_BY_TRPC_KEY[key as TRPCCodeKey] ?? (getDefinition(cfg.catalog, key) ? key : 'BAD_REQUEST')
+  const code = BUILTIN_BY_TRPC_KEY[key as TRPCCodeKey] ?? (getDefinition(cfg.catalog, key) ? key : 'BAD_REQUEST')
   // tRPC's own messages can echo input (paths, methods): send the catalog's message
   return { code, message: defaultMessage(cfg, code), handled: true, original }
 }
@@ -147,7 +143,12 @@ export function classify(cfg: ClassifyConfig, thrown: unknown, info: HandlerInfo
     const issues = issuesOf(cause)
     if (issues && trpc.code === 'BAD_REQUEST') return validationFailure(cfg, issues, cause, info)
     if (issues && trpc.code === 'INTERNAL_SERVER_ERROR' && trpc.message === OUTPUT_VALIDATION_MESSAGE) {
-      return internal(cfg, trpc, 'output validation failed: the procedure returned data its .output() schema rejects', issues)
+      return internal(
+        cfg,
+        trpc,
+        'output validation failed: the procedure returned data its .output() schema rejects',
+        issues,
+      )
     }
   }
 

@@ -1,4 +1,11 @@
-import { type AnyCatalog, type AnyEnvelope, ENVELOPE_VERSION, getDefinition, type TRPCCodeKey, trpcKeyForStatus } from '@faultline/contract'
+import {
+  type AnyCatalog,
+  type AnyEnvelope,
+  ENVELOPE_VERSION,
+  getDefinition,
+  type TRPCCodeKey,
+  trpcKeyForStatus,
+} from '@faultline/contract'
 import type { Classified } from './classify'
 import { causeChain, describe } from './inspect'
 
@@ -20,7 +27,10 @@ export interface EnvelopeContext {
   input: unknown
 }
 
-function serializes(serialize: (value: unknown) => unknown, value: unknown): { ok: true } | { ok: false; reason: string } {
+function serializes(
+  serialize: (value: unknown) => unknown,
+  value: unknown,
+): { ok: true } | { ok: false; reason: string } {
   try {
     serialize(value)
     return { ok: true }

@@ -56,7 +56,15 @@ describe('createFaultline', () => {
         code: 'NOT_FOUND',
         httpStatus: 404,
         path: 'user.byId',
-        error: { v: 1, code: 'USER_NOT_FOUND', status: 404, message: 'User not found', data: { userId: 'u' }, requestId: 'r1', retry: { retryable: false } },
+        error: {
+          v: 1,
+          code: 'USER_NOT_FOUND',
+          status: 404,
+          message: 'User not found',
+          data: { userId: 'u' },
+          requestId: 'r1',
+          retry: { retryable: false },
+        },
       },
     })
   })
@@ -66,7 +74,14 @@ describe('createFaultline', () => {
     const reports: ReportEvent[] = []
     const fl = createFaultline({ errors, logger, report: (e) => void reports.push(e) })
     const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: new Error('boom') })
-    fl.onError({ error, type: 'query', path: 'p', input: undefined, ctx: undefined, req: new Request('http://x', { headers: { 'x-request-id': 'from-req' } }) })
+    fl.onError({
+      error,
+      type: 'query',
+      path: 'p',
+      input: undefined,
+      ctx: undefined,
+      req: new Request('http://x', { headers: { 'x-request-id': 'from-req' } }),
+    })
     const shape = fl.errorFormatter({ error, type: 'query', path: 'p', input: undefined, ctx: undefined, shape: {} })
     expect(lines).toHaveLength(1)
     expect(reports).toHaveLength(1)
@@ -98,7 +113,13 @@ describe('createFaultline', () => {
 
   test('a report hook that throws or rejects is logged once and never escapes', async () => {
     const { lines, logger } = recorder()
-    const throwing = createFaultline({ errors, logger, report: () => { throw new Error('sentry down') } })
+    const throwing = createFaultline({
+      errors,
+      logger,
+      report: () => {
+        throw new Error('sentry down')
+      },
+    })
     expect(format(throwing, errors.USER_NOT_FOUND({ userId: 'u' })).data.error.code).toBe('USER_NOT_FOUND')
     const rejecting = createFaultline({ errors, logger, report: () => Promise.reject(new Error('otel down')) })
     format(rejecting, errors.USER_NOT_FOUND({ userId: 'u' }))
@@ -139,14 +160,21 @@ describe('createFaultline', () => {
       logger: false,
       validation: { map: (issues) => errors.BAD_REQUEST({ message: `${issues.length} bad fields` }) },
     })
-    const error = new TRPCError({ code: 'BAD_REQUEST', cause: Object.assign(new Error('x'), { issues: [{ message: 'a' }, { message: 'b' }] }) })
+    const error = new TRPCError({
+      code: 'BAD_REQUEST',
+      cause: Object.assign(new Error('x'), { issues: [{ message: 'a' }, { message: 'b' }] }),
+    })
     expect(format(fl, error).data.error).toMatchObject({ code: 'BAD_REQUEST', message: '2 bad fields' })
   })
 
   test('debug exposure adds original message, stack, causes and input; safe adds none', () => {
     const thrown = new Error('db down', { cause: new Error('ECONNREFUSED') })
     const debug = format(createFaultline({ errors, logger: false, expose: 'debug' }), thrown).data.error
-    expect(debug.debug).toMatchObject({ message: 'db down', input: { q: 1 }, cause: [{ name: 'Error', message: 'ECONNREFUSED' }] })
+    expect(debug.debug).toMatchObject({
+      message: 'db down',
+      input: { q: 1 },
+      cause: [{ name: 'Error', message: 'ECONNREFUSED' }],
+    })
     expect(debug.debug?.stack).toContain('db down')
     const safe = format(createFaultline({ errors, logger: false, expose: 'safe' }), thrown).data.error
     expect(safe.debug).toBeUndefined()
@@ -158,7 +186,13 @@ describe('createFaultline', () => {
     const fl = createFaultline({ errors, logger, traceId: () => 'trace-1' })
     expect(format(fl, new Error('x')).data.error.traceId).toBe('trace-1')
     expect(lines[0]?.[1].traceId).toBe('trace-1')
-    const broken = createFaultline({ errors, logger: false, traceId: () => { throw new Error('no otel') } })
+    const broken = createFaultline({
+      errors,
+      logger: false,
+      traceId: () => {
+        throw new Error('no otel')
+      },
+    })
     expect(format(broken, new Error('x')).data.error.traceId).toBeUndefined()
   })
 
@@ -200,7 +234,10 @@ describe('createFaultline', () => {
 describe('outside tRPC', () => {
   test('toProblem answers RFC 9457 problem+json with status, headers and request id', () => {
     const fl = createFaultline({ errors, logger: false })
-    const problem = fl.toProblem(errors.UNAUTHORIZED({ headers: { 'WWW-Authenticate': 'Bearer' } }), { requestId: 'r9', instance: '/tasks/1' })
+    const problem = fl.toProblem(errors.UNAUTHORIZED({ headers: { 'WWW-Authenticate': 'Bearer' } }), {
+      requestId: 'r9',
+      instance: '/tasks/1',
+    })
     expect(problem).toEqual({
       status: 401,
       headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer', 'x-request-id': 'r9' },
@@ -221,7 +258,10 @@ describe('outside tRPC', () => {
     const { lines, logger } = recorder()
     const fl = createFaultline({ errors, logger, expose: 'safe' })
     expect(fl.toEnvelope('oops')).toMatchObject({ code: 'INTERNAL', message: 'Internal server error' })
-    expect(fl.toEnvelope(errors.USER_NOT_FOUND({ userId: 'u' }))).toMatchObject({ code: 'USER_NOT_FOUND', data: { userId: 'u' } })
+    expect(fl.toEnvelope(errors.USER_NOT_FOUND({ userId: 'u' }))).toMatchObject({
+      code: 'USER_NOT_FOUND',
+      data: { userId: 'u' },
+    })
     expect(lines).toHaveLength(2)
   })
 })

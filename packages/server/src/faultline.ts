@@ -4,18 +4,18 @@ import {
   getDefinition,
   type inferEnvelope,
   type ProblemDetails,
-  toProblemDetails,
   type TRPCCodeKey,
+  toProblemDetails,
 } from '@faultline/contract'
 import type { TRPCError, TRPCErrorShape, TRPCProcedureType } from '@trpc/server'
-import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_NUMBER } from '@trpc/server/rpc'
+import { type TRPC_ERROR_CODE_NUMBER, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
 import { type Classified, type ClassifyConfig, classify } from './classify'
 import { buildFailure, type Failure } from './envelope'
 import { indexHandlers } from './handlers'
 import { describe, safeGet } from './inspect'
 import { createConsoleLogger, emit, type FailureScope } from './log'
 import type { FaultlineOptions } from './options'
-import { acceptRequestId, newRequestId, readHeader, REQUEST_ID_HEADER } from './request-id'
+import { acceptRequestId, newRequestId, REQUEST_ID_HEADER, readHeader } from './request-id'
 
 /** The error shape Faultline sends: tRPC's default shape, with the envelope in `data.error`. */
 export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape {
@@ -148,10 +148,16 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
       original: cause,
       reason: 'faultline failed to format an error',
     }
-    const envelope: AnyEnvelope = { v: 1, code: 'INTERNAL', status: 500, message: c.message, retry: { retryable: false } }
+    const envelope: AnyEnvelope = {
+      v: 1,
+      code: 'INTERNAL',
+      status: 500,
+      message: c.message,
+      retry: { retryable: false },
+    }
     if (requestId) envelope.requestId = requestId
     try {
-      logger?.error({ err: describe(cause), requestId }, 'faultline: failed to format an error')
+      logger?.error({ error: describe(cause), requestId }, 'faultline: failed to format an error')
     } catch {
       // nothing left to tell
     }
@@ -186,7 +192,14 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
     return failure
   }
 
-  const resolveTRPC = (o: { error: TRPCError; type: string; path: string | undefined; input: unknown; ctx: unknown; req?: unknown }) =>
+  const resolveTRPC = (o: {
+    error: TRPCError
+    type: string
+    path: string | undefined
+    input: unknown
+    ctx: unknown
+    req?: unknown
+  }) =>
     resolve(o.error, {
       source: 'request',
       path: o.path,
@@ -318,7 +331,10 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
      * An RFC 9457 `application/problem+json` answer for any thrown value, for
      * surfaces outside tRPC (errors before the tRPC handler, plain HTTP routes).
      */
-    toProblem(thrown: unknown, opts: ResolveOptions & { instance?: string } = {}): {
+    toProblem(
+      thrown: unknown,
+      opts: ResolveOptions & { instance?: string } = {},
+    ): {
       status: number
       headers: Record<string, string>
       body: ProblemDetails

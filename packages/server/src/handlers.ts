@@ -1,6 +1,6 @@
 import type { FaultlineError } from '@faultline/contract'
-import { safeGet } from './inspect'
 import type { TRPCProcedureType as ProcedureType } from '@trpc/server'
+import { safeGet } from './inspect'
 
 /** What a handler learns about the failure besides the thrown value. */
 export interface HandlerInfo {

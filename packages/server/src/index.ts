@@ -1,5 +1,14 @@
-export { createFaultline, type Faultline, type FaultlineShape, type FormatterOptions, type OnErrorOptions, type ResolveOptions, type ResponseMeta, type ResponseMetaOptions } from './faultline'
-export { handle, type Handler, type HandlerFn, type HandlerInfo } from './handlers'
+export {
+  createFaultline,
+  type Faultline,
+  type FaultlineShape,
+  type FormatterOptions,
+  type OnErrorOptions,
+  type ResolveOptions,
+  type ResponseMeta,
+  type ResponseMetaOptions,
+} from './faultline'
+export { type Handler, type HandlerFn, type HandlerInfo, handle } from './handlers'
 export { createConsoleLogger } from './log'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'
 export { REQUEST_ID_HEADER } from './request-id'

@@ -49,7 +49,8 @@ export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScop
     type: scope.type,
     source: scope.source,
     ...scope.extra,
-    err,
+    // not `err`: pino's default serializer expects an Error there and rewrites plain objects
+    error: err,
   }
   if (envelope.traceId) obj.traceId = envelope.traceId
   if (c.reason) obj.reason = c.reason
@@ -89,7 +90,7 @@ export function emit(
   }
   const hookFailed = (cause: unknown) => {
     try {
-      logger?.error({ err: describe(cause), requestId: envelope.requestId }, 'faultline: the report hook failed')
+      logger?.error({ error: describe(cause), requestId: envelope.requestId }, 'faultline: the report hook failed')
     } catch {
       // as above
     }

@@ -26,6 +26,13 @@ test('headers are read from fetch Requests and node IncomingMessages alike', () 
   expect(readHeader({ headers: { 'x-request-id': ['c', 'd'] } }, 'x-request-id')).toBe('c')
   expect(readHeader({ headers: {} }, 'x-request-id')).toBeUndefined()
   expect(readHeader(undefined, 'x-request-id')).toBeUndefined()
-  const hostile = new Proxy({}, { get: () => { throw new Error('trap') } })
+  const hostile = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('trap')
+      },
+    },
+  )
   expect(readHeader(hostile, 'x-request-id')).toBeUndefined()
 })

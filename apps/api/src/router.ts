@@ -1,0 +1,92 @@
+import { createFaultline, handle, type Logger } from '@faultline/server'
+import { initTRPC } from '@trpc/server'
+import superjson from 'superjson'
+import { z } from 'zod'
+import { errors, GatewayDeclined } from './errors'
+import type { Store } from './store'
+
+export interface Context {
+  requestId: string
+  user: { id: string; role: 'customer' | 'admin' } | undefined
+  store: Store
+  ip: string
+}
+
+const RATE_WINDOW_MS = 10_000
+const RATE_MAX = 3
+
+/** Builds the example API: the Faultline instance and the router wired to it. */
+export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'debug' }) {
+  const fl = createFaultline({
+    errors,
+    transformer: superjson,
+    logger: opts.logger,
+    ...(opts.expose ? { expose: opts.expose } : {}),
+    handlers: [handle(GatewayDeclined, (e) => errors.PAYMENT_DECLINED({ declineCode: e.reason }))],
+  })
+  const t = initTRPC.context<Context>().create({ transformer: superjson, errorFormatter: fl.errorFormatter })
+
+  const authed = t.procedure.use(({ ctx, next }) => {
+    if (!ctx.user) throw errors.UNAUTHORIZED({ headers: { 'WWW-Authenticate': 'Bearer realm="faultline-example"' } })
+    return next({ ctx: { user: ctx.user } })
+  })
+
+  const hits = new Map<string, number[]>()
+  const limited = t.procedure.use(({ ctx, next }) => {
+    const now = Date.now()
+    const recent = (hits.get(ctx.ip) ?? []).filter((at) => now - at < RATE_WINDOW_MS)
+    if (recent.length >= RATE_MAX) {
+      const oldest = recent[0] ?? now
+      throw errors.RATE_LIMITED({ retryAfterMs: RATE_WINDOW_MS - (now - oldest) })
+    }
+    hits.set(ctx.ip, [...recent, now])
+    return next()
+  })
+
+  const orderInput = z.object({
+    sku: z.string().min(1, 'Choose a product'),
+    quantity: z.number().int().min(1, 'At least one').max(10, 'At most ten'),
+    email: z.email('Enter a valid email address'),
+  })
+
+  const router = t.router({
+    order: t.router({
+      create: t.procedure.input(orderInput).mutation(({ ctx, input }) => {
+        const available = ctx.store.stock(input.sku)
+        if (available < input.quantity) throw errors.OUT_OF_STOCK({ sku: input.sku, available })
+        return ctx.store.create(input)
+      }),
+      byId: t.procedure.input(z.object({ id: z.string() })).query(({ ctx, input }) => {
+        const order = ctx.store.get(input.id)
+        if (!order) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
+        return order
+      }),
+      pay: t.procedure.input(z.object({ id: z.string(), card: z.string() })).mutation(({ ctx, input }) => {
+        if (!ctx.store.get(input.id)) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
+        // the pretend gateway declines cards ending in 0000 and expired ones ending in 1111
+        if (input.card.endsWith('0000')) throw new GatewayDeclined('insufficient_funds')
+        if (input.card.endsWith('1111')) throw new GatewayDeclined('card_expired')
+        return ctx.store.markPaid(input.id)
+      }),
+    }),
+    stock: limited.input(z.object({ sku: z.string() })).query(({ ctx, input }) => ({
+      sku: input.sku,
+      available: ctx.store.stock(input.sku),
+    })),
+    admin: t.router({
+      report: authed.query(({ ctx }) => {
+        if (ctx.user.role !== 'admin') throw errors.FORBIDDEN()
+        return { generatedAt: new Date() }
+      }),
+    }),
+    /** A deliberate bug, to show how a crash is answered and logged. */
+    brokenReport: t.procedure.query(() => {
+      const cache = new Map<string, { rows: number }>()
+      return { rows: (cache.get('report') as { rows: number }).rows }
+    }),
+  })
+
+  return { fl, router }
+}
+
+export type AppRouter = ReturnType<typeof createApi>['router']
