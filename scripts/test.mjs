@@ -1,0 +1,30 @@
+// Runs the whole vitest suite (unit, integration and type tests) and closes with
+// one line, `N passed, N failed`, counted from vitest's JSON report.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs')
+const report = '.vitest-results.json'
+rmSync(report, { force: true })
+
+const run = spawnSync(
+  process.execPath,
+  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+)
+
+if (!existsSync(report)) {
+  console.error('vitest wrote no report; it did not run the tests')
+  process.exit(run.status || 1)
+}
+const results = JSON.parse(readFileSync(report, 'utf8'))
+// a file that fails to load has no failing test of its own; count it so it is not lost
+const brokenFiles = results.testResults.filter(
+  (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+).length
+const failed = results.numFailedTests + brokenFiles
+console.log(`${results.numPassedTests} passed, ${failed} failed`)
+process.exit(run.status === 0 && failed === 0 ? 0 : 1)
