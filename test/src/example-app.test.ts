@@ -58,8 +58,11 @@ test('the deliberate crash is answered generically and logged by pino with type 
   expect(await res.text()).not.toContain('rows')
   await new Promise((r) => setImmediate(r))
   expect(lines).toHaveLength(1)
-  expect(lines[0]).toMatchObject({ level: 50, handled: false, error: { type: 'TypeError' } })
-  expect((lines[0]?.error as { stack: string }).stack).toContain('router.ts')
+  expect(lines[0]).toMatchObject({
+    level: 50,
+    handled: false,
+    error: { type: 'TypeError', stack: expect.stringContaining('router.ts') },
+  })
 })
 
 test('a gateway decline is mapped by its handler to PAYMENT_DECLINED with a help link', async () => {
