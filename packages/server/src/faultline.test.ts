@@ -218,6 +218,21 @@ describe('createFaultline', () => {
     })
   })
 
+  test('adapter() runs the app own onError and responseMeta after Faultline, merging headers', () => {
+    const seen: string[] = []
+    const fl = createFaultline({ errors, logger: false })
+    const adapter = fl.adapter({
+      onError: ({ error }: { error: TRPCError }) => void seen.push(error.code),
+      responseMeta: () => ({ status: 299, headers: new Headers({ 'cache-control': 'no-store' }) }),
+    })
+    const error = new TRPCError({ code: 'NOT_FOUND' })
+    adapter.onError({ error, type: 'query', path: 'p', input: undefined, ctx: { requestId: 'r2' }, req: undefined })
+    const meta = adapter.responseMeta({ ctx: { requestId: 'r2' }, errors: [error] })
+    expect(seen).toEqual(['NOT_FOUND'])
+    expect(meta.status).toBe(299)
+    expect(Object.fromEntries(meta.headers ?? [])).toEqual({ 'cache-control': 'no-store', 'x-request-id': 'r2' })
+  })
+
   test('the default logger writes one pino-style JSON line to stderr', () => {
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {

@@ -75,8 +75,7 @@ export interface ResolveOptions {
 type ContextFn<TOpts, TCtx> = (opts: TOpts) => TCtx | Promise<TCtx>
 
 function requestIdOfCtx(ctx: unknown): string | undefined {
-  if (typeof ctx !== 'object' || ctx === null) return undefined
-  const id = (ctx as { requestId?: unknown }).requestId
+  const id = safeGet(ctx, 'requestId')
   return typeof id === 'string' ? id : undefined
 }
 
@@ -166,12 +165,13 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
 
   const resolve = (
     thrown: unknown,
-    scope: FailureScope & { ctx: unknown; input: unknown; requestId: string | undefined },
+    scope: FailureScope & { ctx: unknown; input: unknown; requestId: () => string },
   ): Failure => {
     const key = asKey(thrown)
     const hit = key && memo.get(key)
     if (hit) return hit
     let failure: Failure
+    const requestId = scope.requestId()
     try {
       const info = { path: scope.path, type: scope.type as TRPCProcedureType | 'unknown', ctx: scope.ctx }
       const c = classify(classifyConfig, thrown, info)
@@ -180,13 +180,13 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
         validationStatus,
         expose,
         serialize,
-        requestId: scope.requestId,
+        requestId,
         traceId: traceId(),
         input: scope.input,
       })
       emit(logger, options.report, failure.classified, failure.envelope, scope)
     } catch (cause) {
-      failure = lastResort(cause, scope.requestId)
+      failure = lastResort(cause, requestId)
     }
     if (key) memo.set(key, failure)
     return failure
@@ -206,7 +206,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
       type: o.type,
       ctx: o.ctx,
       input: o.input,
-      requestId: requestIdFor(o.error, o.ctx, o.req),
+      requestId: () => requestIdFor(o.error, o.ctx, o.req),
     })
 
   const toShape = (failure: Failure, path: string | undefined): FaultlineShape<inferEnvelope<TCatalog>> => {
@@ -323,7 +323,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
         type: 'unknown',
         ctx: opts.ctx,
         input: opts.input,
-        requestId: opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
+        requestId: () => opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
       })
       return failure.envelope as inferEnvelope<TCatalog>
     },
@@ -345,7 +345,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
         type: 'unknown',
         ctx: opts.ctx,
         input: opts.input,
-        requestId: opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
+        requestId: () => opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
       })
       const { envelope } = failure
       const title = getDefinition(options.errors, envelope.code)?.message
