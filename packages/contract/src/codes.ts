@@ -111,3 +111,23 @@ export const MAX_CODE_LENGTH = 63
 export function isValidCode(code: string): boolean {
   return code.length <= MAX_CODE_LENGTH && CODE_PATTERN.test(code)
 }
+
+/**
+ * Built-in codes any procedure may answer with, declared or not: failures of
+ * the request itself (malformed, wrong method, too large, an unknown path) or
+ * of the server. Every other code must be declared by the procedure.
+ */
+export const IMPLICIT_CODES = [
+  'BAD_REQUEST',
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'METHOD_NOT_SUPPORTED',
+  'PAYLOAD_TOO_LARGE',
+  'TIMEOUT',
+  'CLIENT_CLOSED',
+  'INTERNAL',
+  'UNAVAILABLE',
+] as const satisfies readonly BuiltinCode[]
+
+/** A code every procedure may answer with. */
+export type ImplicitCode = (typeof IMPLICIT_CODES)[number]

@@ -66,3 +66,12 @@ export type inferEnvelope<TCatalog extends AnyCatalog, TCodes extends inferCodes
 
 /** The envelope of a built-in code. */
 export type BuiltinEnvelope = { [K in BuiltinCode]: ErrorEnvelope<K, undefined> }[BuiltinCode]
+
+/**
+ * Marks an error shape as a procedure's declaration of the codes it may throw.
+ * A type-only key: it is never on the wire. Clients read it to narrow a
+ * procedure's errors to its declared codes.
+ */
+export interface DeclaredBrand<TCodes extends string> {
+  readonly '~declared': TCodes
+}

@@ -1,6 +1,8 @@
 export {
   BUILTIN_ERRORS,
   type BuiltinCode,
+  IMPLICIT_CODES,
+  type ImplicitCode,
   isValidCode,
   TRANSPORT_ERROR,
   type TRPCCodeKey,
@@ -24,6 +26,7 @@ export {
   type BuiltinEnvelope,
   type DebugCause,
   type DebugInfo,
+  type DeclaredBrand,
   ENVELOPE_VERSION,
   type ErrorEnvelope,
   type inferEnvelope,

@@ -20,6 +20,8 @@ export interface Classified {
   reason?: string
   /** Schema issues behind a server bug (output validation, bad error data), for the log only. */
   bugIssues?: Issue[]
+  /** Why this error breaks the procedure's declaration, when it does. */
+  violation?: string
 }
 
 /** The parts of the server's configuration that classification needs. */
@@ -51,7 +53,8 @@ function isTRPCError(value: unknown): value is Error & { code: string; cause?: u
   return value instanceof Error && safeGet(value, 'name') === 'TRPCError' && typeof safeGet(value, 'code') === 'string'
 }
 
-function internal(cfg: ClassifyConfig, original: unknown, reason?: string, bugIssues?: Issue[]): Classified {
+/** An INTERNAL classification: the generic message, marked as a crash. */
+export function internal(cfg: ClassifyConfig, original: unknown, reason?: string, bugIssues?: Issue[]): Classified {
   const out: Classified = { code: 'INTERNAL', message: defaultMessage(cfg, 'INTERNAL'), handled: false, original }
   if (reason !== undefined) out.reason = reason
   if (bugIssues) out.bugIssues = bugIssues

@@ -1,36 +1,17 @@
 import {
   type AnyCatalog,
-  type AnyEnvelope,
   getDefinition,
+  type ImplicitCode,
+  type inferCodes,
   type inferEnvelope,
   type ProblemDetails,
-  type TRPCCodeKey,
   toProblemDetails,
 } from '@faultline/contract'
-import type { TRPCError, TRPCErrorShape, TRPCProcedureType } from '@trpc/server'
-import { type TRPC_ERROR_CODE_NUMBER, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
-import { type Classified, type ClassifyConfig, classify } from './classify'
-import { buildFailure, type Failure } from './envelope'
-import { indexHandlers } from './handlers'
-import { describe, safeGet } from './inspect'
-import { createConsoleLogger, emit, type FailureScope } from './log'
+import type { TRPCError, TRPCProcedureType } from '@trpc/server'
 import type { FaultlineOptions } from './options'
-import { acceptRequestId, newRequestId, REQUEST_ID_HEADER, readHeader } from './request-id'
-
-/** The error shape Faultline sends: tRPC's default shape, with the envelope in `data.error`. */
-export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape {
-  code: TRPC_ERROR_CODE_NUMBER
-  message: string
-  data: {
-    /** tRPC's code key, so stock clients still see a sensible code. */
-    code: TRPCCodeKey
-    /** The response's HTTP status; tRPC sets the status from it. */
-    httpStatus: number
-    path?: string
-    /** The Faultline envelope. */
-    error: TEnvelope
-  }
-}
+import { acceptRequestId, newRequestId, readHeader } from './request-id'
+import { createResolver, requestIdOfCtx } from './resolver'
+import { type DeclaredShape, type FaultlineShape, toShape } from './shape'
 
 /** What tRPC passes to an error formatter. */
 export interface FormatterOptions {
@@ -74,19 +55,6 @@ export interface ResolveOptions {
 
 type ContextFn<TOpts, TCtx> = (opts: TOpts) => TCtx | Promise<TCtx>
 
-function requestIdOfCtx(ctx: unknown): string | undefined {
-  const id = safeGet(ctx, 'requestId')
-  return typeof id === 'string' ? id : undefined
-}
-
-function asKey(value: unknown): object | undefined {
-  return (typeof value === 'object' && value !== null) || typeof value === 'function' ? (value as object) : undefined
-}
-
-function currentNodeEnv(): string | undefined {
-  return typeof process === 'undefined' ? undefined : process.env?.NODE_ENV
-}
-
 /**
  * Creates the Faultline integration for a tRPC app: wire `errorFormatter` into
  * `initTRPC.create`, `adapter()` into the HTTP adapter's options and
@@ -98,137 +66,25 @@ function currentNodeEnv(): string | undefined {
  * createHTTPServer({ router, createContext: fl.createContext(createContext), ...fl.adapter() })
  */
 export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineOptions<TCatalog>) {
-  if (!options || typeof options.errors?.definitions !== 'object') {
-    throw new TypeError('createFaultline: `errors` must be a catalog made by defineErrors')
-  }
-  const validationStatus = options.validation?.status ?? 400
-  if (!Number.isInteger(validationStatus) || validationStatus < 400 || validationStatus > 499) {
-    throw new TypeError(`createFaultline: validation.status must be a 4xx status; got ${String(validationStatus)}`)
-  }
-  const expose = options.expose ?? (currentNodeEnv() === 'production' ? 'safe' : 'debug')
-  if (expose !== 'safe' && expose !== 'debug') {
-    throw new TypeError(`createFaultline: expose must be 'safe' or 'debug'; got ${String(expose)}`)
-  }
-  const logger = options.logger === false ? undefined : (options.logger ?? createConsoleLogger())
-  const header = (options.requestIdHeader ?? REQUEST_ID_HEADER).toLowerCase()
-  const transformer = options.transformer
-  const serialize = transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v)
-  const classifyConfig: ClassifyConfig = {
-    catalog: options.errors,
-    handlers: indexHandlers(options.handlers ?? []),
-    validationStatus,
-    mapValidation: options.validation?.map,
-  }
-  const memo = new WeakMap<object, Failure>()
-  // ids given to requests whose createContext threw, found again by the thrown value
-  const pendingIds = new WeakMap<object, string>()
+  const engine = createResolver(options)
+  type Shape = FaultlineShape<inferEnvelope<TCatalog>>
 
-  const traceId = (): string | undefined => {
-    try {
-      return options.traceId?.()
-    } catch {
-      return undefined
-    }
-  }
-
-  const requestIdFor = (thrown: unknown, ctx: unknown, req: unknown): string => {
-    const fromCtx = requestIdOfCtx(ctx)
-    if (fromCtx) return fromCtx
-    const key = asKey(thrown)
-    const pending = key && (pendingIds.get(key) ?? asKeyLookup(pendingIds, safeGet(thrown, 'cause')))
-    return pending || acceptRequestId(readHeader(req, header)) || newRequestId()
-  }
-
-  const lastResort = (cause: unknown, requestId: string | undefined): Failure => {
-    const c: Classified = {
-      code: 'INTERNAL',
-      message: 'Internal server error',
-      handled: false,
-      original: cause,
-      reason: 'faultline failed to format an error',
-    }
-    const envelope: AnyEnvelope = {
-      v: 1,
-      code: 'INTERNAL',
-      status: 500,
-      message: c.message,
-      retry: { retryable: false },
-    }
-    if (requestId) envelope.requestId = requestId
-    try {
-      logger?.error({ error: describe(cause), requestId }, 'faultline: failed to format an error')
-    } catch {
-      // nothing left to tell
-    }
-    return { envelope, trpc: 'INTERNAL_SERVER_ERROR', headers: {}, classified: c }
-  }
-
-  const resolve = (
-    thrown: unknown,
-    scope: FailureScope & { ctx: unknown; input: unknown; requestId: () => string },
-  ): Failure => {
-    const key = asKey(thrown)
-    const hit = key && memo.get(key)
-    if (hit) return hit
-    let failure: Failure
-    const requestId = scope.requestId()
-    try {
-      const info = { path: scope.path, type: scope.type as TRPCProcedureType | 'unknown', ctx: scope.ctx }
-      const c = classify(classifyConfig, thrown, info)
-      failure = buildFailure(c, {
-        catalog: options.errors,
-        validationStatus,
-        expose,
-        serialize,
-        requestId,
-        traceId: traceId(),
-        input: scope.input,
-      })
-      emit(logger, options.report, failure.classified, failure.envelope, scope)
-    } catch (cause) {
-      failure = lastResort(cause, requestId)
-    }
-    if (key) memo.set(key, failure)
-    return failure
-  }
-
-  const resolveTRPC = (o: {
-    error: TRPCError
-    type: string
-    path: string | undefined
-    input: unknown
-    ctx: unknown
-    req?: unknown
-  }) =>
-    resolve(o.error, {
+  const resolveTRPC = (o: Omit<OnErrorOptions, 'req'> & { req?: unknown }) =>
+    engine.resolve(o.error, {
       source: 'request',
       path: o.path,
       type: o.type,
       ctx: o.ctx,
       input: o.input,
-      requestId: () => requestIdFor(o.error, o.ctx, o.req),
+      requestId: () => engine.requestIdFor(o.error, o.ctx, o.req),
     })
 
-  const toShape = (failure: Failure, path: string | undefined): FaultlineShape<inferEnvelope<TCatalog>> => {
-    const data: FaultlineShape['data'] = {
-      code: failure.trpc,
-      httpStatus: failure.envelope.status,
-      error: failure.envelope,
-    }
-    if (path !== undefined) data.path = path
-    return {
-      code: TRPC_ERROR_CODES_BY_KEY[failure.trpc],
-      message: failure.envelope.message,
-      data: data as FaultlineShape<inferEnvelope<TCatalog>>['data'],
-    }
-  }
-
   /** tRPC's `errorFormatter`: turns every error into the catalog's envelope. */
-  const errorFormatter = (opts: FormatterOptions): FaultlineShape<inferEnvelope<TCatalog>> => {
+  const errorFormatter = (opts: FormatterOptions): Shape => {
     try {
-      return toShape(resolveTRPC(opts), opts.path)
+      return toShape<Shape>(resolveTRPC(opts), opts.path)
     } catch (cause) {
-      return toShape(lastResort(cause, undefined), opts.path)
+      return toShape<Shape>(engine.lastResort(cause, undefined), opts.path)
     }
   }
 
@@ -246,29 +102,73 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
     const headers = new Headers()
     let requestId = requestIdOfCtx(opts.ctx)
     for (const error of opts.errors ?? []) {
-      const failure = memo.get(error)
+      const failure = engine.resolvedFor(error)
       if (!failure) continue
       requestId ??= failure.envelope.requestId
       for (const [name, value] of Object.entries(failure.headers)) if (!headers.has(name)) headers.set(name, value)
     }
-    if (requestId) headers.set(header, requestId)
+    if (requestId) headers.set(engine.header, requestId)
     return { headers }
   }
+
+  const resolveOutside = (thrown: unknown, opts: ResolveOptions) =>
+    engine.resolve(thrown, {
+      source: 'request',
+      path: opts.path,
+      type: 'unknown',
+      ctx: opts.ctx,
+      input: opts.input,
+      requestId: () => opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
+    })
 
   return {
     /** The catalog this instance formats to. */
     errors: options.errors,
     /** Which exposure is in force. */
-    expose,
+    expose: engine.expose,
     errorFormatter,
     /**
      * Wraps the app's own formatter: it receives Faultline's shape and may add
      * fields. Keep `data.error`; clients read the envelope from it.
      */
-    formatter<TShape extends FaultlineShape<inferEnvelope<TCatalog>>>(
-      fn: (opts: Omit<FormatterOptions, 'shape'> & { shape: FaultlineShape<inferEnvelope<TCatalog>> }) => TShape,
+    formatter<TShape extends Shape>(
+      fn: (opts: Omit<FormatterOptions, 'shape'> & { shape: Shape }) => TShape,
     ): (opts: FormatterOptions) => TShape {
       return (opts) => fn({ ...opts, shape: errorFormatter(opts) })
+    },
+    /**
+     * Declares the catalog codes a procedure may throw, as the argument of
+     * tRPC's `.errors()`. Clients then see exactly these codes plus the ones
+     * every procedure may send. An undeclared code is still sent, marked
+     * `declared: false` and logged as a contract violation (or answered as
+     * INTERNAL with `strict`). Put it before the steps whose errors it covers,
+     * like any `.errors()`: a base procedure's declaration covers its middlewares.
+     *
+     * @example
+     * const authed = t.procedure.errors(fl.declare('UNAUTHORIZED')).use(isAuthed)
+     * const byId = authed.errors(fl.declare('USER_NOT_FOUND')).input(z.object({ id: z.string() })).query(…)
+     */
+    declare<const TCodes extends inferCodes<TCatalog>>(
+      ...codes: TCodes[]
+    ): (opts: FormatterOptions) => DeclaredShape<inferEnvelope<TCatalog, TCodes | ImplicitCode>, TCodes> | undefined {
+      type Declared = DeclaredShape<inferEnvelope<TCatalog, TCodes | ImplicitCode>, TCodes>
+      for (const code of codes) {
+        if (!getDefinition(options.errors, code)) {
+          throw new TypeError(`fl.declare: ${String(code)} is not a code of this catalog`)
+        }
+      }
+      const declared: ReadonlySet<string> = new Set(codes)
+      return (opts) => {
+        try {
+          engine.noteDeclaration(opts.error, declared)
+          const c = engine.classifyOnce(opts.error, opts)
+          // codes this declaration does not cover go on to outer declarations and the root formatter
+          if (!declared.has(c.code)) return undefined
+          return toShape<Declared>(resolveTRPC(opts), opts.path)
+        } catch {
+          return undefined
+        }
+      }
     },
     onError,
     responseMeta,
@@ -303,13 +203,12 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
       inner?: ContextFn<TOpts, TCtx>,
     ): (opts: TOpts) => Promise<TCtx & { requestId: string }> {
       return async (opts) => {
-        const requestId = acceptRequestId(readHeader((opts as { req?: unknown }).req, header)) ?? newRequestId()
+        const requestId = acceptRequestId(readHeader((opts as { req?: unknown }).req, engine.header)) ?? newRequestId()
         let ctx: TCtx
         try {
           ctx = inner ? await inner(opts) : ({} as TCtx)
         } catch (error) {
-          const key = asKey(error)
-          if (key) pendingIds.set(key, requestId)
+          engine.rememberRequestId(error, requestId)
           throw error
         }
         return { ...ctx, requestId }
@@ -317,15 +216,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
     },
     /** The envelope for any thrown value, outside tRPC (logged and reported once, like a request error). */
     toEnvelope(thrown: unknown, opts: ResolveOptions = {}): inferEnvelope<TCatalog> {
-      const failure = resolve(thrown, {
-        source: 'request',
-        path: opts.path,
-        type: 'unknown',
-        ctx: opts.ctx,
-        input: opts.input,
-        requestId: () => opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
-      })
-      return failure.envelope as inferEnvelope<TCatalog>
+      return resolveOutside(thrown, opts).envelope as inferEnvelope<TCatalog>
     },
     /**
      * An RFC 9457 `application/problem+json` answer for any thrown value, for
@@ -334,35 +225,18 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
     toProblem(
       thrown: unknown,
       opts: ResolveOptions & { instance?: string } = {},
-    ): {
-      status: number
-      headers: Record<string, string>
-      body: ProblemDetails
-    } {
-      const failure = resolve(thrown, {
-        source: 'request',
-        path: opts.path,
-        type: 'unknown',
-        ctx: opts.ctx,
-        input: opts.input,
-        requestId: () => opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
-      })
+    ): { status: number; headers: Record<string, string>; body: ProblemDetails } {
+      const failure = resolveOutside(thrown, opts)
       const { envelope } = failure
       const title = getDefinition(options.errors, envelope.code)?.message
       const problemOpts: { title?: string; instance?: string } = {}
       if (title !== undefined) problemOpts.title = title
       if (opts.instance !== undefined) problemOpts.instance = opts.instance
-      const body = toProblemDetails(envelope, problemOpts)
       const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...failure.headers }
-      if (envelope.requestId) headers[header] = envelope.requestId
-      return { status: envelope.status, headers, body }
+      if (envelope.requestId) headers[engine.header] = envelope.requestId
+      return { status: envelope.status, headers, body: toProblemDetails(envelope, problemOpts) }
     },
   }
-}
-
-function asKeyLookup(map: WeakMap<object, string>, value: unknown): string | undefined {
-  const key = asKey(value)
-  return key ? map.get(key) : undefined
 }
 
 /** A Faultline instance. */

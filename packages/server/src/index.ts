@@ -1,13 +1,13 @@
 export {
   createFaultline,
   type Faultline,
-  type FaultlineShape,
   type FormatterOptions,
   type OnErrorOptions,
   type ResolveOptions,
   type ResponseMeta,
   type ResponseMetaOptions,
 } from './faultline'
+export type { DeclaredShape, FaultlineShape } from './shape'
 export { type Handler, type HandlerFn, type HandlerInfo, handle } from './handlers'
 export { createConsoleLogger } from './log'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'

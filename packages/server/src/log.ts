@@ -24,7 +24,8 @@ export function createConsoleLogger(): Logger {
 
 function levelOf(c: Classified, status: number): keyof Logger {
   if (!c.handled) return 'error'
-  return status >= 500 ? 'warn' : 'info'
+  // a contract violation is a server-side mistake even when the code itself is a 4xx
+  return status >= 500 || c.violation ? 'warn' : 'info'
 }
 
 /** The one log line of a failure: expected errors without stack, crashes with stack and cause chain. */
@@ -55,8 +56,16 @@ export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScop
   if (envelope.traceId) obj.traceId = envelope.traceId
   if (c.reason) obj.reason = c.reason
   if (c.bugIssues) obj.issues = c.bugIssues
+  if (c.violation) {
+    obj.contractViolation = true
+    obj.reason = c.violation
+  }
   const where = scope.path ? ` on ${scope.path}` : ''
-  const what = c.handled ? '' : `: ${c.reason ?? `${original.name}: ${original.message}`}`
+  const what = c.violation
+    ? ` (contract violation: ${c.violation})`
+    : c.handled
+      ? ''
+      : `: ${c.reason ?? `${original.name}: ${original.message}`}`
   return [level, obj, `${envelope.code} (${envelope.status})${where}${what}`]
 }
 

@@ -55,6 +55,12 @@ export interface FaultlineOptions<TCatalog extends AnyCatalog> {
   transformer?: { serialize(value: unknown): unknown }
   /** Returns the active trace id (e.g. from OpenTelemetry) to put in envelopes and logs. */
   traceId?: () => string | undefined
+  /**
+   * What to do with a catalog error a procedure did not declare: by default it
+   * is sent with `declared: false` and logged as a contract violation; `strict`
+   * answers INTERNAL instead, so clients only ever see declared codes.
+   */
+  strict?: boolean
   /** Header to read and write request ids; default `x-request-id`. */
   requestIdHeader?: string
 }

@@ -1,0 +1,190 @@
+import { type AnyCatalog, type AnyEnvelope, IMPLICIT_CODES } from '@faultline/contract'
+import type { TRPCProcedureType } from '@trpc/server'
+import { type Classified, type ClassifyConfig, classify, internal } from './classify'
+import { buildFailure, type Failure } from './envelope'
+import { indexHandlers } from './handlers'
+import { describe, safeGet } from './inspect'
+import { createConsoleLogger, emit, type FailureScope } from './log'
+import type { FaultlineOptions } from './options'
+import { acceptRequestId, newRequestId, REQUEST_ID_HEADER, readHeader } from './request-id'
+
+const IMPLICIT: ReadonlySet<string> = new Set(IMPLICIT_CODES)
+
+/** Everything known about one failure when it is resolved. */
+export interface ResolveScope extends FailureScope {
+  ctx: unknown
+  input: unknown
+  /** Called only when the failure is resolved for the first time. */
+  requestId: () => string
+}
+
+function asKey(value: unknown): object | undefined {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function' ? (value as object) : undefined
+}
+
+function currentNodeEnv(): string | undefined {
+  return typeof process === 'undefined' ? undefined : process.env?.NODE_ENV
+}
+
+/** The request id a context carries, if any. */
+export function requestIdOfCtx(ctx: unknown): string | undefined {
+  const id = safeGet(ctx, 'requestId')
+  return typeof id === 'string' ? id : undefined
+}
+
+/**
+ * The engine behind `createFaultline`: classifies each thrown value once,
+ * checks it against the procedure's declaration, builds its envelope and logs
+ * and reports it exactly once, however many of tRPC's hooks ask.
+ */
+export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOptions<TCatalog>) {
+  if (!options || typeof options.errors?.definitions !== 'object') {
+    throw new TypeError('createFaultline: `errors` must be a catalog made by defineErrors')
+  }
+  const validationStatus = options.validation?.status ?? 400
+  if (!Number.isInteger(validationStatus) || validationStatus < 400 || validationStatus > 499) {
+    throw new TypeError(`createFaultline: validation.status must be a 4xx status; got ${String(validationStatus)}`)
+  }
+  const expose = options.expose ?? (currentNodeEnv() === 'production' ? 'safe' : 'debug')
+  if (expose !== 'safe' && expose !== 'debug') {
+    throw new TypeError(`createFaultline: expose must be 'safe' or 'debug'; got ${String(expose)}`)
+  }
+  const logger = options.logger === false ? undefined : (options.logger ?? createConsoleLogger())
+  const header = (options.requestIdHeader ?? REQUEST_ID_HEADER).toLowerCase()
+  const transformer = options.transformer
+  const serialize = transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v)
+  const classifyConfig: ClassifyConfig = {
+    catalog: options.errors,
+    handlers: indexHandlers(options.handlers ?? []),
+    validationStatus,
+    mapValidation: options.validation?.map,
+  }
+  const strict = options.strict ?? false
+
+  const classified = new WeakMap<object, Classified>()
+  const resolved = new WeakMap<object, Failure>()
+  // the codes declared by every procedure formatter that saw an error
+  const declaredFor = new WeakMap<object, Set<string>>()
+  // ids given to requests whose createContext threw, found again by the thrown value
+  const pendingIds = new WeakMap<object, string>()
+
+  const traceId = (): string | undefined => {
+    try {
+      return options.traceId?.()
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Classifies a thrown value once; later calls for the same value reuse the answer. */
+  const classifyOnce = (thrown: unknown, scope: Pick<ResolveScope, 'path' | 'type' | 'ctx'>): Classified => {
+    const key = asKey(thrown)
+    const hit = key && classified.get(key)
+    if (hit) return hit
+    const c = classify(classifyConfig, thrown, {
+      path: scope.path,
+      type: scope.type as TRPCProcedureType | 'unknown',
+      ctx: scope.ctx,
+    })
+    if (key) classified.set(key, c)
+    return c
+  }
+
+  /** Records that a procedure declaring `codes` saw this error. */
+  const noteDeclaration = (thrown: unknown, codes: ReadonlySet<string>) => {
+    const key = asKey(thrown)
+    if (!key) return
+    const seen = declaredFor.get(key) ?? new Set<string>()
+    for (const code of codes) seen.add(code)
+    declaredFor.set(key, seen)
+  }
+
+  // declared: the procedure declared the code; violation: it declared others but not this one;
+  // undefined: no declaration saw the error (or the code is one every procedure may send)
+  const verdict = (thrown: unknown, c: Classified): 'declared' | 'violation' | undefined => {
+    const key = asKey(thrown)
+    const seen = key && declaredFor.get(key)
+    if (!seen || IMPLICIT.has(c.code)) return undefined
+    return seen.has(c.code) ? 'declared' : 'violation'
+  }
+
+  const lastResort = (cause: unknown, requestId: string | undefined): Failure => {
+    const c: Classified = { code: 'INTERNAL', message: 'Internal server error', handled: false, original: cause }
+    const envelope: AnyEnvelope = {
+      v: 1,
+      code: 'INTERNAL',
+      status: 500,
+      message: c.message,
+      retry: { retryable: false },
+    }
+    if (requestId) envelope.requestId = requestId
+    try {
+      logger?.error({ error: describe(cause), requestId }, 'faultline: failed to format an error')
+    } catch {
+      // nothing left to tell
+    }
+    return { envelope, trpc: 'INTERNAL_SERVER_ERROR', headers: {}, classified: c }
+  }
+
+  /** The failure for a thrown value: built, logged and reported the first time, remembered after. */
+  const resolve = (thrown: unknown, scope: ResolveScope): Failure => {
+    const key = asKey(thrown)
+    const hit = key && resolved.get(key)
+    if (hit) return hit
+    const requestId = scope.requestId()
+    let failure: Failure
+    try {
+      let c = classifyOnce(thrown, scope)
+      const judged = verdict(thrown, c)
+      if (judged === 'violation') {
+        const reason = `${c.code} is not declared by ${scope.path ?? 'this procedure'}`
+        c = strict ? internal(classifyConfig, c.original, `contract violation: ${reason}`) : { ...c, violation: reason }
+      }
+      failure = buildFailure(c, {
+        catalog: options.errors,
+        validationStatus,
+        expose,
+        serialize,
+        requestId,
+        traceId: traceId(),
+        input: scope.input,
+      })
+      if (judged === 'declared') failure.envelope.declared = true
+      else if (judged === 'violation' && !strict) failure.envelope.declared = false
+      emit(logger, options.report, failure.classified, failure.envelope, scope)
+    } catch (cause) {
+      failure = lastResort(cause, requestId)
+    }
+    if (key) resolved.set(key, failure)
+    return failure
+  }
+
+  const requestIdFor = (thrown: unknown, ctx: unknown, req: unknown): string => {
+    const fromCtx = requestIdOfCtx(ctx)
+    if (fromCtx) return fromCtx
+    const key = asKey(thrown)
+    const causeKey = asKey(safeGet(thrown, 'cause'))
+    const pending = (key && pendingIds.get(key)) || (causeKey && pendingIds.get(causeKey))
+    return pending || acceptRequestId(readHeader(req, header)) || newRequestId()
+  }
+
+  return {
+    catalog: options.errors,
+    expose,
+    header,
+    classifyOnce,
+    noteDeclaration,
+    resolve,
+    lastResort,
+    requestIdFor,
+    /** The failure already resolved for an error, if any (for response headers). */
+    resolvedFor: (error: object) => resolved.get(error),
+    /** Remembers the id of a request whose context factory threw. */
+    rememberRequestId: (thrown: unknown, requestId: string) => {
+      const key = asKey(thrown)
+      if (key) pendingIds.set(key, requestId)
+    },
+  }
+}
+
+export type Resolver = ReturnType<typeof createResolver>

@@ -1,0 +1,34 @@
+import type { AnyEnvelope, DeclaredBrand, TRPCCodeKey } from '@faultline/contract'
+import type { TRPCErrorShape } from '@trpc/server'
+import { type TRPC_ERROR_CODE_NUMBER, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
+import type { Failure } from './envelope'
+
+/** The error shape Faultline sends: tRPC's default shape, with the envelope in `data.error`. */
+export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape {
+  code: TRPC_ERROR_CODE_NUMBER
+  message: string
+  data: {
+    /** tRPC's code key, so stock clients still see a sensible code. */
+    code: TRPCCodeKey
+    /** The response's HTTP status; tRPC sets the status from it. */
+    httpStatus: number
+    path?: string
+    /** The Faultline envelope. */
+    error: TEnvelope
+  }
+}
+
+/** The shape of a procedure that declared `TCodes`: clients narrow its errors to them. */
+export type DeclaredShape<TEnvelope, TCodes extends string> = FaultlineShape<TEnvelope> & DeclaredBrand<TCodes>
+
+/** The wire shape of a failure. */
+export function toShape<TShape extends FaultlineShape<unknown>>(failure: Failure, path: string | undefined): TShape {
+  const data: FaultlineShape['data'] = {
+    code: failure.trpc,
+    httpStatus: failure.envelope.status,
+    error: failure.envelope,
+  }
+  if (path !== undefined) data.path = path
+  // the declaration brand is type-only; the envelope's type is the catalog's, checked when it was built
+  return { code: TRPC_ERROR_CODES_BY_KEY[failure.trpc], message: failure.envelope.message, data } as TShape
+}
