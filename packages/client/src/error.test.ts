@@ -72,3 +72,23 @@ describe('FaultlineClientError.from', () => {
     },
   )
 })
+
+describe('rehydration regressions', () => {
+  test('a request the caller aborted is not marked retryable', () => {
+    const abort = new DOMException('The operation was aborted', 'AbortError')
+    const err = FaultlineClientError.from(TRPCClientError.from(abort))
+    expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', retry: { retryable: false } })
+  })
+
+  test('err.shape is rebuilt from checked parts: nothing the envelope check dropped survives', () => {
+    const hostile = JSON.parse(
+      JSON.stringify({
+        error: { ...shape, extra: 'x', data: { ...shape.data, evil: 1, error: { ...envelope, sneaky: 2 } } },
+      }).replace('"evil":1', '"__proto__":{"polluted":true}'),
+    )
+    const err = FaultlineClientError.from(TRPCClientError.from(hostile))
+    expect(err.shape).toEqual(shape)
+    expect(Object.hasOwn(err.shape?.data ?? {}, '__proto__')).toBe(false)
+    expect(err.data).toBe(err.shape?.data)
+  })
+})

@@ -84,10 +84,34 @@ export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> e
     const shape = err?.shape as { data?: { error?: unknown } } | undefined
     if (shape && typeof shape === 'object') {
       const parsed = parseEnvelope(typeof shape.data === 'object' && shape.data ? shape.data.error : undefined)
-      if (parsed.ok) return new FaultlineClientError(parsed.envelope, { cause: err?.cause, meta: err?.meta, shape })
-      return transport(err, `Malformed error response: ${parsed.reason}`)
+      if (!parsed.ok) return transport(err, `Malformed error response: ${parsed.reason}`)
+      return new FaultlineClientError(parsed.envelope, {
+        cause: err?.cause,
+        meta: err?.meta,
+        shape: cleanShape(shape, parsed.envelope),
+      })
     }
     return transport(err ?? cause, undefined)
+  }
+}
+
+// Rebuilt from checked parts, so `err.shape` and `err.data` carry nothing the envelope check dropped.
+function cleanShape(raw: { data?: unknown }, envelope: AnyEnvelope): FaultlineWireShape<AnyEnvelope> {
+  const r = raw as {
+    code?: unknown
+    message?: unknown
+    data?: { code?: unknown; httpStatus?: unknown; path?: unknown }
+  }
+  const data: FaultlineWireShape<AnyEnvelope>['data'] = {
+    code: (typeof r.data?.code === 'string' ? r.data.code : 'INTERNAL_SERVER_ERROR') as TRPCCodeKey,
+    httpStatus: typeof r.data?.httpStatus === 'number' ? r.data.httpStatus : envelope.status,
+    error: envelope,
+  }
+  if (typeof r.data?.path === 'string') data.path = r.data.path
+  return {
+    code: typeof r.code === 'number' ? r.code : -32603,
+    message: typeof r.message === 'string' ? r.message : envelope.message,
+    data,
   }
 }
 
@@ -117,8 +141,10 @@ function transport(source: unknown, reason: string | undefined): FaultlineClient
   const message =
     reason ??
     (failure ? failure.message : source instanceof Error ? source.message : 'The request failed with no response')
-  // no response, or a gateway's error page: the same call may well succeed later
-  const retryable = status === 0 || status === 502 || status === 503 || status === 504
+  // no response, or a gateway's error page: the same call may well succeed later; a call the
+  // caller aborted is not retried
+  const aborted = cause instanceof Error && cause.name === 'AbortError'
+  const retryable = !aborted && (status === 0 || status === 502 || status === 503 || status === 504)
   const envelope: TransportEnvelope = { v: 1, code: TRANSPORT_ERROR, status, message, retry: { retryable } }
   const rawBody = failure?.body ?? (response.json !== undefined ? safeJson(response.json) : undefined)
   return new FaultlineClientError(envelope, {

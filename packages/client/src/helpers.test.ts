@@ -67,3 +67,27 @@ describe('isFaultlineError and fieldErrors', () => {
     expect({ ...fieldErrors('nope') }).toEqual({})
   })
 })
+
+describe('fieldErrors regressions', () => {
+  test('takes a tRPC client error that was not rehydrated (a rejection from streamed data)', () => {
+    const raw = TRPCClientError.from({
+      error: {
+        code: -32600,
+        message: 'x',
+        data: {
+          code: 'BAD_REQUEST',
+          httpStatus: 400,
+          error: {
+            v: 1,
+            code: 'VALIDATION_FAILED',
+            status: 400,
+            message: 'x',
+            retry: { retryable: false },
+            issues: [{ path: ['name'], pointer: '/name', code: 'too_small', message: 'Too short' }],
+          },
+        },
+      },
+    })
+    expect({ ...fieldErrors(raw) }).toEqual({ name: ['Too short'] })
+  })
+})

@@ -43,10 +43,16 @@ export async function safe(promise: PromiseLike<unknown>): Promise<SafeResult<un
 type Handler<TErr, TCode> = (error: narrowError<TErr, TCode>) => unknown
 type Fallback<TErr> = (error: inferFaultlineError<TErr>) => unknown
 
-/** Handlers for `match`: every code, or some codes plus `_` for the rest. */
+/**
+ * Handlers for `match`: every code, or some codes plus `_` for the rest. When
+ * the codes are not known statically (an untyped error), `_` is required.
+ */
 export type MatchHandlers<TErr> =
-  | ({ [K in inferErrorCode<TErr>]: Handler<TErr, K> } & { _?: Fallback<TErr> })
-  | ({ [K in inferErrorCode<TErr>]?: Handler<TErr, K> } & { _: Fallback<TErr> })
+  string extends inferErrorCode<TErr>
+    ? { [code: string]: Fallback<TErr> | undefined; _: Fallback<TErr> }
+    :
+        | ({ [K in inferErrorCode<TErr>]: Handler<TErr, K> } & { _?: Fallback<TErr> })
+        | ({ [K in inferErrorCode<TErr>]?: Handler<TErr, K> } & { _: Fallback<TErr> })
 
 // Keys that are neither a code the error can have nor `_`: typed `never` so they are rejected.
 type NoUnknownCodes<TErr, THandlers> = { [K in Exclude<keyof THandlers, inferErrorCode<TErr> | '_'>]: never }
@@ -79,7 +85,9 @@ export function match<TErr extends object, THandlers extends MatchHandlers<TErr>
 /**
  * Field errors for a form: `{ email: ['Invalid email'] }`, keyed by dotted
  * path (`''` for the input as a whole). Empty for anything without issues.
+ * Takes a tRPC client error that was not rehydrated yet too.
  */
 export function fieldErrors(err: unknown): Record<string, string[]> {
-  return err instanceof FaultlineClientError ? groupIssuesByField(err.issues) : Object.create(null)
+  if (!(err instanceof TRPCClientError)) return Object.create(null)
+  return groupIssuesByField(FaultlineClientError.from(err).issues)
 }

@@ -1,5 +1,13 @@
 export { FaultlineClientError, type FaultlineWireShape, type TransportEnvelope } from './error'
 export { fieldErrors, isFaultlineError, type MatchHandlers, match, type SafeResult, safe } from './helpers'
-export type { inferErrorCode, inferFaultlineError, inferShapeErrors, narrowError } from './infer'
+export type {
+  inferErrorCode,
+  inferFaultlineError,
+  inferProcedureErrors,
+  inferProcedurePath,
+  inferShapeEnvelope,
+  inferShapeErrors,
+  narrowError,
+} from './infer'
 export { faultlineLink } from './link'
 export { type FetchFn, type FetchInit, faultlineFetch, TransportFailure } from './transport'

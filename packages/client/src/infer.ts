@@ -1,22 +1,33 @@
-import type { AnyEnvelope } from '@faultline/contract'
+import type { AnyEnvelope, DeclaredBrand, ImplicitCode } from '@faultline/contract'
+import type { AnyProcedure, AnyRouter } from '@trpc/server'
 import type { FaultlineClientError, TransportEnvelope } from './error'
 
 type Distribute<TEnvelope> = TEnvelope extends AnyEnvelope ? FaultlineClientError<TEnvelope> : never
 
-/** The envelope union an error shape carries in `data.error`. */
-export type inferShapeEnvelope<TShape> = TShape extends { data: { error: infer E } }
-  ? E extends AnyEnvelope
-    ? E
-    : AnyEnvelope
-  : AnyEnvelope
+// the envelopes every member of a (possibly folded) error shape carries
+type EnvelopesOf<TShape> = TShape extends { data: { error: infer E } } ? (E extends AnyEnvelope ? E : never) : never
+// the codes the procedure's declarations name, across every `.errors(fl.declare(…))` it went through
+type DeclaredCodesOf<TShape> = TShape extends DeclaredBrand<infer C> ? C : never
+// whether any declaration was made, even one naming no code (`fl.declare()`)
+type IsDeclared<TShape> = true extends (TShape extends DeclaredBrand<string> ? true : false) ? true : false
+
+/**
+ * The envelope union an error shape carries in `data.error`. A procedure that
+ * declared codes narrows to them plus the codes every procedure may send.
+ */
+export type inferShapeEnvelope<TShape> = [EnvelopesOf<TShape>] extends [never]
+  ? AnyEnvelope
+  : IsDeclared<TShape> extends true
+    ? Extract<EnvelopesOf<TShape>, { code: DeclaredCodesOf<TShape> | ImplicitCode }>
+    : EnvelopesOf<TShape>
 
 /** The typed Faultline errors for an error shape, transport failures included. */
 export type inferShapeErrors<TShape> = Distribute<inferShapeEnvelope<TShape> | TransportEnvelope>
 
 /**
  * The typed Faultline error a value can be: a `FaultlineClientError` stays as it
- * is; a tRPC client error typed by a router (React Query's `error`) yields the
- * router's envelopes; anything else, any envelope.
+ * is; a tRPC client error typed by a router or procedure (React Query's
+ * `error`) yields its envelopes; anything else, any envelope.
  */
 export type inferFaultlineError<TErr> = unknown extends TErr ? FaultlineClientError : inferKnown<NonNullable<TErr>>
 
@@ -30,7 +41,47 @@ type inferKnown<TErr> =
 /** The codes an error can have. */
 export type inferErrorCode<TErr> = inferFaultlineError<TErr>['code']
 
-/** The error narrowed to one code. */
-export type narrowError<TErr, TCode> = unknown extends TErr
-  ? FaultlineClientError<AnyEnvelope & { code: TCode }>
-  : Extract<inferFaultlineError<TErr>, { code: TCode }>
+/** The error narrowed to one code; for an error whose codes are not known statically, any envelope of that code. */
+export type narrowError<TErr, TCode> =
+  string extends inferErrorCode<TErr>
+    ? FaultlineClientError<AnyEnvelope & { code: TCode }>
+    : Extract<inferFaultlineError<TErr>, { code: TCode }>
+
+type RecordOf<TRouter extends AnyRouter> = TRouter['_def']['record']
+
+/** Every procedure path of a router, dotted (`'user.byId'`). */
+export type inferProcedurePath<TRecord, TPrefix extends string = ''> = {
+  [K in keyof TRecord & string]: TRecord[K] extends AnyProcedure
+    ? `${TPrefix}${K}`
+    : inferProcedurePath<TRecord[K], `${TPrefix}${K}.`>
+}[keyof TRecord & string]
+
+type ProcedureAt<TRecord, TPath extends string> = TPath extends `${infer H}.${infer R}`
+  ? H extends keyof TRecord
+    ? ProcedureAt<TRecord[H], R>
+    : never
+  : TPath extends keyof TRecord
+    ? TRecord[TPath]
+    : never
+
+type ShapeOf<
+  TRouter extends AnyRouter,
+  TProcedure extends AnyProcedure,
+> = unknown extends TProcedure['_def']['$types']['errorShape']
+  ? TRouter['_def']['_config']['$types']['errorShape']
+  : TProcedure['_def']['$types']['errorShape']
+
+/**
+ * The errors of one procedure, by path: its declared codes, the codes every
+ * procedure may send (VALIDATION_FAILED only when it takes input) and
+ * TRANSPORT_ERROR.
+ *
+ * @example
+ * type UserErrors = inferProcedureErrors<AppRouter, 'user.byId'>
+ */
+export type inferProcedureErrors<TRouter extends AnyRouter, TPath extends inferProcedurePath<RecordOf<TRouter>>> =
+  ProcedureAt<RecordOf<TRouter>, TPath> extends infer P extends AnyProcedure
+    ? [P['_def']['$types']['input']] extends [undefined | void]
+      ? Exclude<inferShapeErrors<ShapeOf<TRouter, P>>, { code: 'VALIDATION_FAILED' }>
+      : inferShapeErrors<ShapeOf<TRouter, P>>
+    : never

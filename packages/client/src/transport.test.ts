@@ -53,3 +53,22 @@ describe('faultlineFetch', () => {
     expect(failure.body).toMatch(/more\)$/)
   })
 })
+
+describe('faultlineFetch regressions', () => {
+  test('a tRPC error body labelled text/plain (tRPC early failures) is handed on, not turned into a transport error', async () => {
+    const res = new Response('{"error":{"code":-32600,"message":"Batching is not enabled"}}', {
+      status: 400,
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+    })
+    const out = await faultlineFetch(respond(res))('http://x')
+    expect(out.status).toBe(400)
+    expect(await out.json()).toMatchObject({ error: { code: -32600 } })
+  })
+
+  test('a large JSON error body is read whole', async () => {
+    const big = JSON.stringify({ error: { code: -32603, message: 'x'.repeat(3_000_000) } })
+    const res = new Response(big, { status: 500, headers: { 'content-type': 'application/json' } })
+    const out = await faultlineFetch(respond(res))('http://x')
+    expect((await out.text()).length).toBe(big.length)
+  })
+})

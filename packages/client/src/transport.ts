@@ -70,15 +70,14 @@ export function faultlineFetch(base?: FetchFn): FetchFn {
     if (contentType?.includes('text/event-stream')) return res
     const isJson = contentType !== undefined && /json/i.test(contentType)
     if (isJson && res.ok) return res
-    const text = await readCapped(res, ERROR_BODY_LIMIT)
-    if (isJson) {
-      try {
-        JSON.parse(text)
-        return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers })
-      } catch {
-        // fall through: JSON that does not parse is a transport failure
-      }
+    // a JSON error body is read whole, as tRPC would; anything else only as far as a diagnosis needs
+    const text = isJson ? await res.text() : await readCapped(res, ERROR_BODY_LIMIT)
+    try {
+      // tRPC answers some early failures as text/plain; JSON is JSON whatever the label says
+      JSON.parse(text)
+      return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers })
+    } catch {
+      throw new TransportFailure({ status: res.status, body: text, contentType })
     }
-    throw new TransportFailure({ status: res.status, body: text, contentType })
   }
 }

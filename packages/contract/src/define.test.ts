@@ -76,6 +76,11 @@ describe('defineErrors', () => {
       { NOT_FOUND: { status: 410, message: 'Gone' } },
       /NOT_FOUND is built in with status 404/,
     ],
+    [
+      'a built-in with a data schema',
+      { NOT_FOUND: { status: 404, message: 'x', data: z.object({ id: z.string() }) } },
+      /NOT_FOUND is built in and the server sends it without data/,
+    ],
     ['the reserved transport code', { TRANSPORT_ERROR: { status: 502, message: 'x' } }, /TRANSPORT_ERROR is reserved/],
     ['a non-object definition', { NOPE: 'nope' }, /NOPE must be an object/],
   ])('rejects %s with a message naming the code', (_label, defs, message) => {

@@ -110,6 +110,9 @@ function check(code: string, def: unknown): asserts def is ErrorDefinitionInput 
   if (builtin && builtin.status !== status) {
     fail(`is built in with status ${builtin.status}; redefining it with ${String(status)} would break clients`)
   }
+  if (builtin && d.data !== undefined) {
+    fail('is built in and the server sends it without data; define a code of your own to carry data')
+  }
 }
 
 /** Whether a value implements Standard Schema v1. */

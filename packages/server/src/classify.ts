@@ -127,8 +127,10 @@ function validationFailure(cfg: ClassifyConfig, issues: Issue[], original: unkno
 
 function fromTRPCCode(cfg: ClassifyConfig, key: string, original: unknown): Classified {
   if (SERVER_SIDE_KEYS.has(key)) return internal(cfg, original)
-  // an app whose catalog names the tRPC code (e.g. CONFLICT) gets its own definition
-  const code = BUILTIN_BY_TRPC_KEY[key as TRPCCodeKey] ?? (getDefinition(cfg.catalog, key) ? key : 'BAD_REQUEST')
+  // an app whose catalog names the tRPC code (e.g. CONFLICT) gets its own definition, unless that
+  // code requires data a raw TRPCError cannot carry
+  const own = getDefinition(cfg.catalog, key)
+  const code = BUILTIN_BY_TRPC_KEY[key as TRPCCodeKey] ?? (own && !own.data ? key : 'BAD_REQUEST')
   // tRPC's own messages can echo input (paths, methods): send the catalog's message
   return { code, message: defaultMessage(cfg, code), handled: true, original }
 }
@@ -155,16 +157,17 @@ export function classify(cfg: ClassifyConfig, thrown: unknown, info: HandlerInfo
     }
   }
 
-  const subject = cause ?? thrown
+  // tRPC wraps anything it did not recognise as INTERNAL_SERVER_ERROR with the value as cause:
+  // that value, not the wrapper, is what handlers, the log and `debug` see. A TRPCError with any
+  // other code is tRPC's own protocol error or a deliberate one: its code stands.
+  const unknown = !trpc || (trpc.code === 'INTERNAL_SERVER_ERROR' && cause !== undefined)
+  if (trpc && !unknown) return fromTRPCCode(cfg, trpc.code, trpc)
+
+  const subject = trpc ? cause : thrown
   const outcome = runHandlers(cfg.handlers, subject, info)
   if (outcome.kind === 'mapped') return fromMapped(cfg, outcome.error, subject, 'a handler')
   if (outcome.kind === 'failed') {
     return internal(cfg, subject, `${outcome.reason}: ${describe(outcome.cause).message}`)
   }
-
-  if (!trpc) return internal(cfg, thrown)
-  // tRPC wraps anything it did not recognise as INTERNAL_SERVER_ERROR with the value as cause:
-  // that value, not the wrapper, is what the log and `debug` should show
-  const wrapped = trpc.code === 'INTERNAL_SERVER_ERROR' && cause !== undefined
-  return fromTRPCCode(cfg, trpc.code, wrapped ? cause : trpc)
+  return internal(cfg, subject)
 }

@@ -23,6 +23,7 @@ export interface EnvelopeContext {
   expose: 'safe' | 'debug'
   serialize: (value: unknown) => unknown
   requestId: string | undefined
+  requestIdHeader: string
   traceId: string | undefined
   input: unknown
 }
@@ -39,16 +40,38 @@ function serializes(
   }
 }
 
-// Header names and values a fetch `Headers` accepts; anything else (CRLF, non-Latin-1) is dropped.
-function validHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
+// Headers that describe the message itself or the connection: an error must not change how the
+// response is framed or what it contains, nor the request id.
+const RESERVED_HEADERS = new Set([
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'host',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/**
+ * The headers an error may add to its response: valid names and values (as a
+ * fetch `Headers` normalises them), none of the reserved ones. Anything else
+ * (CRLF, non-Latin-1, framing) is dropped: one bad header must not sink the response.
+ */
+export function errorHeaders(headers: Readonly<Record<string, string>> | undefined, requestIdHeader: string) {
   const out: Record<string, string> = {}
   if (!headers) return out
   for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase()
+    if (RESERVED_HEADERS.has(lower) || lower === requestIdHeader) continue
     try {
-      new Headers([[name, value]])
-      out[name.toLowerCase()] = value
+      const normalised = new Headers([[name, value]]).get(name)
+      if (normalised !== null && !/[\r\n]/.test(normalised)) out[lower] = normalised
     } catch {
-      // an invalid header would make the whole response fail; leaving it out is the lesser harm
+      // invalid name or value: left out
     }
   }
   return out
@@ -96,7 +119,7 @@ export function buildFailure(c: Classified, ctx: EnvelopeContext): Failure {
     if (ctx.input !== undefined && serializes(ctx.serialize, ctx.input).ok) envelope.debug.input = ctx.input
   }
 
-  const headers = validHeaders(c.headers)
+  const headers = errorHeaders(c.headers, ctx.requestIdHeader)
   if (c.retryAfterMs !== undefined && headers['retry-after'] === undefined) {
     headers['retry-after'] = String(Math.ceil(c.retryAfterMs / 1000))
   }

@@ -211,7 +211,7 @@ describe('createFaultline', () => {
       cause: errors.RATE_LIMITED({ retryAfterMs: 1500, headers: { 'X-Good': 'yes', 'X-Bad': 'a\r\nb' } }),
     })
     format(fl, bad)
-    expect(Object.fromEntries(fl.responseMeta({ errors: [bad] }).headers ?? [])).toEqual({
+    expect(Object.fromEntries(fl.responseMeta({ ctx: { requestId: 'r1' }, errors: [bad] }).headers ?? [])).toEqual({
       'x-good': 'yes',
       'retry-after': '2',
       'x-request-id': 'r1',

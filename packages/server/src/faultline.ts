@@ -91,7 +91,11 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
   /** The adapter's `onError`: resolves (and logs) each failure, reading the request id from the request. */
   const onError = (opts: OnErrorOptions): void => {
     try {
-      resolveTRPC(opts)
+      // Without a path the formatter follows with more (a stream item gets its path there), so only
+      // keep the request's id for it; resolving here would log the failure under a second key.
+      if (opts.path === undefined)
+        engine.rememberRequestId(opts.error, engine.requestIdFor(opts.error, opts.ctx, opts.req))
+      else resolveTRPC(opts)
     } catch {
       // resolve is total; this only guards the adapter from a bug
     }
@@ -102,7 +106,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
     const headers = new Headers()
     let requestId = requestIdOfCtx(opts.ctx)
     for (const error of opts.errors ?? []) {
-      const failure = engine.resolvedFor(error)
+      const failure = engine.resolvedFor(error, opts.ctx)
       if (!failure) continue
       requestId ??= failure.envelope.requestId
       for (const [name, value] of Object.entries(failure.headers)) if (!headers.has(name)) headers.set(name, value)
@@ -111,15 +115,20 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
     return { headers }
   }
 
+  // each call outside tRPC is its own failure, even for an error object seen before
   const resolveOutside = (thrown: unknown, opts: ResolveOptions) =>
-    engine.resolve(thrown, {
-      source: 'request',
-      path: opts.path,
-      type: 'unknown',
-      ctx: opts.ctx,
-      input: opts.input,
-      requestId: () => opts.requestId ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
-    })
+    engine.resolve(
+      thrown,
+      {
+        source: 'request',
+        path: opts.path,
+        type: 'unknown',
+        ctx: opts.ctx,
+        input: opts.input,
+        requestId: () => acceptRequestId(opts.requestId) ?? requestIdOfCtx(opts.ctx) ?? newRequestId(),
+      },
+      false,
+    )
 
   return {
     /** The catalog this instance formats to. */
@@ -148,7 +157,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
      * const authed = t.procedure.errors(fl.declare('UNAUTHORIZED')).use(isAuthed)
      * const byId = authed.errors(fl.declare('USER_NOT_FOUND')).input(z.object({ id: z.string() })).query(…)
      */
-    declare<const TCodes extends inferCodes<TCatalog>>(
+    declare<const TCodes extends inferCodes<TCatalog> = never>(
       ...codes: TCodes[]
     ): (opts: FormatterOptions) => DeclaredShape<inferEnvelope<TCatalog, TCodes | ImplicitCode>, TCodes> | undefined {
       type Declared = DeclaredShape<inferEnvelope<TCatalog, TCodes | ImplicitCode>, TCodes>
@@ -160,7 +169,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
       const declared: ReadonlySet<string> = new Set(codes)
       return (opts) => {
         try {
-          engine.noteDeclaration(opts.error, declared)
+          engine.noteDeclaration(opts.error, opts.ctx, declared)
           const c = engine.classifyOnce(opts.error, opts)
           // codes this declaration does not cover go on to outer declarations and the root formatter
           if (!declared.has(c.code)) return undefined
@@ -188,9 +197,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
           const ours = responseMeta(opts)
           const theirs = own.responseMeta?.(opts as never)
           if (!theirs) return ours
-          const headers = ours.headers ?? new Headers()
-          for (const [k, v] of new Headers(theirs.headers ?? undefined)) headers.set(k, v)
-          return { ...theirs, headers }
+          return { ...theirs, headers: mergeHeaders(ours.headers ?? new Headers(), theirs.headers) }
         },
       }
     },
@@ -203,7 +210,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
       inner?: ContextFn<TOpts, TCtx>,
     ): (opts: TOpts) => Promise<TCtx & { requestId: string }> {
       return async (opts) => {
-        const requestId = acceptRequestId(readHeader((opts as { req?: unknown }).req, engine.header)) ?? newRequestId()
+        const requestId = acceptRequestId(readRequestHeader(opts, engine.header)) ?? newRequestId()
         let ctx: TCtx
         try {
           ctx = inner ? await inner(opts) : ({} as TCtx)
@@ -211,7 +218,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
           engine.rememberRequestId(error, requestId)
           throw error
         }
-        return { ...ctx, requestId }
+        return withRequestId(ctx, requestId)
       }
     },
     /** The envelope for any thrown value, outside tRPC (logged and reported once, like a request error). */
@@ -232,11 +239,71 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
       const problemOpts: { title?: string; instance?: string } = {}
       if (title !== undefined) problemOpts.title = title
       if (opts.instance !== undefined) problemOpts.instance = opts.instance
-      const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...failure.headers }
+      const headers: Record<string, string> = { ...failure.headers, 'content-type': 'application/problem+json' }
       if (envelope.requestId) headers[engine.header] = envelope.requestId
-      return { status: envelope.status, headers, body: toProblemDetails(envelope, problemOpts) }
+      const body = toProblemDetails(envelope, problemOpts)
+      // a problem body is plain JSON: data only a transformer can carry (BigInt, Map) is left out
+      if (body.data !== undefined && !jsonFaithful(body.data)) delete body.data
+      return { status: envelope.status, headers, body }
     },
   }
+}
+
+/** Whether JSON carries a value without loss: no BigInt (it throws), no Map or Set (they flatten to {}). */
+function jsonFaithful(value: unknown): boolean {
+  try {
+    JSON.stringify(value)
+  } catch {
+    return false
+  }
+  return !hasCollections(value, 0)
+}
+
+function hasCollections(value: unknown, depth: number): boolean {
+  if (depth > 64 || typeof value !== 'object' || value === null) return false
+  if (value instanceof Map || value instanceof Set) return true
+  return Object.values(value).some((v) => hasCollections(v, depth + 1))
+}
+
+/** The app's headers win over Faultline's, every value kept (several Set-Cookie included). */
+function mergeHeaders(
+  ours: Headers,
+  theirs: ResponseMeta['headers'] | Record<string, string | string[] | undefined>,
+): Headers {
+  const incoming: [string, string][] = []
+  if (theirs instanceof Headers) {
+    for (const [name, value] of theirs) if (name !== 'set-cookie') incoming.push([name, value])
+    // iterating Headers may fold or repeat cookies; getSetCookie lists each once
+    for (const cookie of theirs.getSetCookie()) incoming.push(['set-cookie', cookie])
+  } else if (theirs) {
+    for (const [name, value] of Object.entries(theirs)) {
+      for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) incoming.push([name, v])
+    }
+  }
+  const replaced = new Set<string>()
+  for (const [name, value] of incoming) {
+    const lower = name.toLowerCase()
+    if (!replaced.has(lower)) {
+      replaced.add(lower)
+      ours.delete(lower)
+    }
+    ours.append(lower, value)
+  }
+  return ours
+}
+
+/** Adds the request id to a context: plain objects are copied, other contexts keep their prototype. */
+function withRequestId<TCtx extends object>(ctx: TCtx, requestId: string): TCtx & { requestId: string } {
+  const proto = Object.getPrototypeOf(ctx)
+  if (proto === Object.prototype || proto === null) return { ...ctx, requestId }
+  Object.defineProperty(ctx, 'requestId', { value: requestId, enumerable: true, configurable: true })
+  return ctx as TCtx & { requestId: string }
+}
+
+/** The request-id header from a context factory's options: `req` (node, fetch) or `event` (AWS Lambda). */
+function readRequestHeader(opts: object, header: string): string | undefined {
+  const o = opts as { req?: unknown; event?: unknown }
+  return readHeader(o.req, header) ?? readHeader(o.event, header)
 }
 
 /** A Faultline instance. */

@@ -11,7 +11,10 @@ export function readHeader(req: unknown, name: string): string | undefined {
     const headers = (req as { headers?: unknown }).headers
     if (typeof headers !== 'object' || headers === null) return undefined
     if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined
-    const value = (headers as Record<string, unknown>)[name]
+    // plain header records (node, AWS Lambda) may keep the sender's casing
+    const record = headers as Record<string, unknown>
+    const key = Object.hasOwn(record, name) ? name : Object.keys(record).find((k) => k.toLowerCase() === name)
+    const value = key === undefined ? undefined : record[key]
     if (typeof value === 'string') return value
     if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
   } catch {
@@ -23,6 +26,14 @@ export function readHeader(req: unknown, name: string): string | undefined {
 /** The incoming id when it is short and safe, else `undefined`. */
 export function acceptRequestId(value: string | undefined): string | undefined {
   return value !== undefined && SAFE_ID.test(value) ? value : undefined
+}
+
+// RFC 9110 token characters
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** Whether a string can be an HTTP header name. */
+export function isHeaderName(name: string): boolean {
+  return HEADER_NAME.test(name)
 }
 
 /** A fresh request id. */

@@ -6,7 +6,7 @@ import { indexHandlers } from './handlers'
 import { describe, safeGet } from './inspect'
 import { createConsoleLogger, emit, type FailureScope } from './log'
 import type { FaultlineOptions } from './options'
-import { acceptRequestId, newRequestId, REQUEST_ID_HEADER, readHeader } from './request-id'
+import { acceptRequestId, isHeaderName, newRequestId, REQUEST_ID_HEADER, readHeader } from './request-id'
 
 const IMPLICIT: ReadonlySet<string> = new Set(IMPLICIT_CODES)
 
@@ -26,10 +26,26 @@ function currentNodeEnv(): string | undefined {
   return typeof process === 'undefined' ? undefined : process.env?.NODE_ENV
 }
 
-/** The request id a context carries, if any. */
+/** The request id a context carries, if it is a safe one. */
 export function requestIdOfCtx(ctx: unknown): string | undefined {
   const id = safeGet(ctx, 'requestId')
-  return typeof id === 'string' ? id : undefined
+  return typeof id === 'string' ? acceptRequestId(id) : undefined
+}
+
+/** A cache keyed by object whose entries only answer for the request (tag) that stored them. */
+class TaggedCache<V> {
+  readonly #entries = new WeakMap<object, { tag: string | undefined; value: V }>()
+
+  get(key: unknown, tag: string | undefined): V | undefined {
+    const k = asKey(key)
+    const entry = k && this.#entries.get(k)
+    return entry && entry.tag === tag ? entry.value : undefined
+  }
+
+  set(key: unknown, tag: string | undefined, value: V): void {
+    const k = asKey(key)
+    if (k) this.#entries.set(k, { tag, value })
+  }
 }
 
 /**
@@ -51,6 +67,9 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
   }
   const logger = options.logger === false ? undefined : (options.logger ?? createConsoleLogger())
   const header = (options.requestIdHeader ?? REQUEST_ID_HEADER).toLowerCase()
+  if (!isHeaderName(header)) {
+    throw new TypeError(`createFaultline: requestIdHeader ${JSON.stringify(header)} is not a valid header name`)
+  }
   const transformer = options.transformer
   const serialize = transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v)
   const classifyConfig: ClassifyConfig = {
@@ -61,10 +80,12 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
   }
   const strict = options.strict ?? false
 
-  const classified = new WeakMap<object, Classified>()
-  const resolved = new WeakMap<object, Failure>()
+  // Caches keyed by the thrown object, each entry tagged with the request it belongs to: the same
+  // object thrown again (a shared error constant) by another request must be resolved afresh.
+  const classified = new TaggedCache<Classified>()
+  const resolved = new TaggedCache<Failure>()
   // the codes declared by every procedure formatter that saw an error
-  const declaredFor = new WeakMap<object, Set<string>>()
+  const declaredFor = new TaggedCache<Set<string>>()
   // ids given to requests whose createContext threw, found again by the thrown value
   const pendingIds = new WeakMap<object, string>()
 
@@ -76,34 +97,32 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     }
   }
 
-  /** Classifies a thrown value once; later calls for the same value reuse the answer. */
+  /** Classifies a thrown value once per request; later calls for the same value reuse the answer. */
   const classifyOnce = (thrown: unknown, scope: Pick<ResolveScope, 'path' | 'type' | 'ctx'>): Classified => {
-    const key = asKey(thrown)
-    const hit = key && classified.get(key)
+    const tag = requestIdOfCtx(scope.ctx)
+    const hit = classified.get(thrown, tag)
     if (hit) return hit
     const c = classify(classifyConfig, thrown, {
       path: scope.path,
       type: scope.type as TRPCProcedureType | 'unknown',
       ctx: scope.ctx,
     })
-    if (key) classified.set(key, c)
+    classified.set(thrown, tag, c)
     return c
   }
 
   /** Records that a procedure declaring `codes` saw this error. */
-  const noteDeclaration = (thrown: unknown, codes: ReadonlySet<string>) => {
-    const key = asKey(thrown)
-    if (!key) return
-    const seen = declaredFor.get(key) ?? new Set<string>()
+  const noteDeclaration = (thrown: unknown, ctx: unknown, codes: ReadonlySet<string>) => {
+    const tag = requestIdOfCtx(ctx)
+    const seen = declaredFor.get(thrown, tag) ?? new Set<string>()
     for (const code of codes) seen.add(code)
-    declaredFor.set(key, seen)
+    declaredFor.set(thrown, tag, seen)
   }
 
   // declared: the procedure declared the code; violation: it declared others but not this one;
   // undefined: no declaration saw the error (or the code is one every procedure may send)
-  const verdict = (thrown: unknown, c: Classified): 'declared' | 'violation' | undefined => {
-    const key = asKey(thrown)
-    const seen = key && declaredFor.get(key)
+  const verdict = (thrown: unknown, ctx: unknown, c: Classified): 'declared' | 'violation' | undefined => {
+    const seen = declaredFor.get(thrown, requestIdOfCtx(ctx))
     if (!seen || IMPLICIT.has(c.code)) return undefined
     return seen.has(c.code) ? 'declared' : 'violation'
   }
@@ -126,16 +145,22 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     return { envelope, trpc: 'INTERNAL_SERVER_ERROR', headers: {}, classified: c }
   }
 
-  /** The failure for a thrown value: built, logged and reported the first time, remembered after. */
-  const resolve = (thrown: unknown, scope: ResolveScope): Failure => {
-    const key = asKey(thrown)
-    const hit = key && resolved.get(key)
+  /**
+   * The failure for a thrown value: built, logged and reported the first time
+   * it is seen in a request, remembered for that request after. `once: false`
+   * resolves afresh every time (each call is its own failure).
+   */
+  const resolve = (thrown: unknown, scope: ResolveScope, once = true): Failure => {
+    const tag = requestIdOfCtx(scope.ctx)
+    const hit = once ? resolved.get(thrown, tag) : undefined
     if (hit) return hit
     const requestId = scope.requestId()
     let failure: Failure
     try {
-      let c = classifyOnce(thrown, scope)
-      const judged = verdict(thrown, c)
+      let c = once
+        ? classifyOnce(thrown, scope)
+        : classify(classifyConfig, thrown, { path: scope.path, type: 'unknown', ctx: scope.ctx })
+      const judged = verdict(thrown, scope.ctx, c)
       if (judged === 'violation') {
         const reason = `${c.code} is not declared by ${scope.path ?? 'this procedure'}`
         c = strict ? internal(classifyConfig, c.original, `contract violation: ${reason}`) : { ...c, violation: reason }
@@ -146,6 +171,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
         expose,
         serialize,
         requestId,
+        requestIdHeader: header,
         traceId: traceId(),
         input: scope.input,
       })
@@ -155,7 +181,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     } catch (cause) {
       failure = lastResort(cause, requestId)
     }
-    if (key) resolved.set(key, failure)
+    if (once) resolved.set(thrown, tag, failure)
     return failure
   }
 
@@ -177,8 +203,8 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     resolve,
     lastResort,
     requestIdFor,
-    /** The failure already resolved for an error, if any (for response headers). */
-    resolvedFor: (error: object) => resolved.get(error),
+    /** The failure already resolved for an error in a request, if any (for response headers). */
+    resolvedFor: (error: object, ctx: unknown) => resolved.get(error, requestIdOfCtx(ctx)),
     /** Remembers the id of a request whose context factory threw. */
     rememberRequestId: (thrown: unknown, requestId: string) => {
       const key = asKey(thrown)
