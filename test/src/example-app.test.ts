@@ -41,7 +41,7 @@ test('a missing order answers ORDER_NOT_FOUND with typed data, logged once at in
   const res = await fetch(query('order.byId', { id: 'ord_nope' }))
   expect(res.status).toBe(404)
   const body = superjson.deserialize<{ data: { error: unknown } }>((await res.json()).error)
-  expect(body.data.error).toMatchObject({ code: 'ORDER_NOT_FOUND', data: { orderId: 'ord_nope' } })
+  expect(body.data.error).toMatchObject({ code: 'ORDER_NOT_FOUND', declared: true, data: { orderId: 'ord_nope' } })
   await new Promise((r) => setImmediate(r))
   expect(lines).toHaveLength(1)
   expect(lines[0]).toMatchObject({
@@ -83,6 +83,7 @@ test('a gateway decline is mapped by its handler to PAYMENT_DECLINED with a help
   const error = superjson.deserialize<{ data: { error: unknown } }>((await paid.json()).error)
   expect(error.data.error).toMatchObject({
     code: 'PAYMENT_DECLINED',
+    declared: true,
     data: { declineCode: 'insufficient_funds' },
     help: 'https://faultline.dev/errors/payment-declined',
   })

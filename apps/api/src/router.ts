@@ -26,13 +26,14 @@ export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'deb
   })
   const t = initTRPC.context<Context>().create({ transformer: superjson, errorFormatter: fl.errorFormatter })
 
-  const authed = t.procedure.use(({ ctx, next }) => {
+  // each procedure declares the catalog codes it may throw; clients see exactly those
+  const authed = t.procedure.errors(fl.declare('UNAUTHORIZED')).use(({ ctx, next }) => {
     if (!ctx.user) throw errors.UNAUTHORIZED({ headers: { 'WWW-Authenticate': 'Bearer realm="faultline-example"' } })
     return next({ ctx: { user: ctx.user } })
   })
 
   const hits = new Map<string, number[]>()
-  const limited = t.procedure.use(({ ctx, next }) => {
+  const limited = t.procedure.errors(fl.declare('RATE_LIMITED')).use(({ ctx, next }) => {
     const now = Date.now()
     const recent = (hits.get(ctx.ip) ?? []).filter((at) => now - at < RATE_WINDOW_MS)
     if (recent.length >= RATE_MAX) {
@@ -51,36 +52,45 @@ export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'deb
 
   const router = t.router({
     order: t.router({
-      create: t.procedure.input(orderInput).mutation(({ ctx, input }) => {
-        const available = ctx.store.stock(input.sku)
-        if (available < input.quantity) throw errors.OUT_OF_STOCK({ sku: input.sku, available })
-        return ctx.store.create(input)
-      }),
-      byId: t.procedure.input(z.object({ id: z.string() })).query(({ ctx, input }) => {
-        const order = ctx.store.get(input.id)
-        if (!order) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
-        return order
-      }),
-      pay: t.procedure.input(z.object({ id: z.string(), card: z.string() })).mutation(({ ctx, input }) => {
-        if (!ctx.store.get(input.id)) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
-        // the pretend gateway declines cards ending in 0000 and expired ones ending in 1111
-        if (input.card.endsWith('0000')) throw new GatewayDeclined('insufficient_funds')
-        if (input.card.endsWith('1111')) throw new GatewayDeclined('card_expired')
-        return ctx.store.markPaid(input.id)
-      }),
+      create: t.procedure
+        .errors(fl.declare('OUT_OF_STOCK'))
+        .input(orderInput)
+        .mutation(({ ctx, input }) => {
+          const available = ctx.store.stock(input.sku)
+          if (available < input.quantity) throw errors.OUT_OF_STOCK({ sku: input.sku, available })
+          return ctx.store.create(input)
+        }),
+      byId: t.procedure
+        .errors(fl.declare('ORDER_NOT_FOUND'))
+        .input(z.object({ id: z.string() }))
+        .query(({ ctx, input }) => {
+          const order = ctx.store.get(input.id)
+          if (!order) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
+          return order
+        }),
+      pay: t.procedure
+        .errors(fl.declare('ORDER_NOT_FOUND', 'PAYMENT_DECLINED'))
+        .input(z.object({ id: z.string(), card: z.string() }))
+        .mutation(({ ctx, input }) => {
+          if (!ctx.store.get(input.id)) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
+          // the pretend gateway declines cards ending in 0000 and expired ones ending in 1111
+          if (input.card.endsWith('0000')) throw new GatewayDeclined('insufficient_funds')
+          if (input.card.endsWith('1111')) throw new GatewayDeclined('card_expired')
+          return ctx.store.markPaid(input.id)
+        }),
     }),
     stock: limited.input(z.object({ sku: z.string() })).query(({ ctx, input }) => ({
       sku: input.sku,
       available: ctx.store.stock(input.sku),
     })),
     admin: t.router({
-      report: authed.query(({ ctx }) => {
+      report: authed.errors(fl.declare('FORBIDDEN')).query(({ ctx }) => {
         if (ctx.user.role !== 'admin') throw errors.FORBIDDEN()
         return { generatedAt: new Date() }
       }),
     }),
     /** A deliberate bug, to show how a crash is answered and logged. */
-    brokenReport: t.procedure.query(() => {
+    brokenReport: t.procedure.errors(fl.declare()).query(() => {
       const cache = new Map<string, { rows: number }>()
       return { rows: (cache.get('report') as { rows: number }).rows }
     }),
