@@ -81,7 +81,8 @@ type ShapeOf<
  */
 export type inferProcedureErrors<TRouter extends AnyRouter, TPath extends inferProcedurePath<RecordOf<TRouter>>> =
   ProcedureAt<RecordOf<TRouter>, TPath> extends infer P extends AnyProcedure
-    ? [P['_def']['$types']['input']] extends [void]
+    ? // biome-ignore lint/suspicious/noConfusingVoidType: tRPC types a procedure without input as void
+      [P['_def']['$types']['input']] extends [void]
       ? Exclude<inferShapeErrors<ShapeOf<TRouter, P>>, { code: 'VALIDATION_FAILED' }>
       : inferShapeErrors<ShapeOf<TRouter, P>>
     : never
