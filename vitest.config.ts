@@ -1,29 +1,22 @@
-import { defineConfig } from 'vitest/config'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 // Resolve workspace packages to their TypeScript source, so tests need no build.
-const resolve = { conditions: ['@faultline/source'] }
+const conditions = ['@faultline/source']
+
+function project(name: string, dir: string): TestProjectInlineConfiguration {
+  return {
+    resolve: { conditions },
+    ssr: { resolve: { conditions } },
+    test: {
+      name,
+      include: [`${dir}/**/*.test.ts`],
+      typecheck: { enabled: true, include: [`${dir}/**/*.test-d.ts`], tsconfig: './tsconfig.json' },
+    },
+  }
+}
 
 export default defineConfig({
   test: {
-    projects: [
-      {
-        resolve,
-        ssr: { resolve: { conditions: ['@faultline/source'] } },
-        test: {
-          name: 'unit',
-          include: ['packages/*/src/**/*.test.ts'],
-          typecheck: { enabled: true, include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
-        },
-      },
-      {
-        resolve,
-        ssr: { resolve: { conditions: ['@faultline/source'] } },
-        test: {
-          name: 'integration',
-          include: ['test/src/**/*.test.ts'],
-          typecheck: { enabled: true, include: ['test/src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
-        },
-      },
-    ],
+    projects: [project('unit', 'packages/*/src'), project('integration', 'test/src')],
   },
 })

@@ -4,6 +4,7 @@ import { createApp } from '@faultline/example-api'
 import pino from 'pino'
 import superjson from 'superjson'
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
+import { listen } from './fixtures/listen'
 
 const lines: Record<string, unknown>[] = []
 const sink = new Writable({
@@ -17,11 +18,7 @@ let url: string
 let close: () => Promise<void>
 beforeAll(async () => {
   const { server } = createApp({ logger: pino({ level: 'info' }, sink), expose: 'safe' })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const address = server.address()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  url = `http://127.0.0.1:${address.port}`
-  close = () => new Promise((r) => server.close(() => r()))
+  ;({ url, close } = await listen(server))
 })
 afterAll(() => close())
 beforeEach(() => {
