@@ -10,4 +10,5 @@ export type {
   narrowError,
 } from './infer'
 export { faultlineLink } from './link'
+export { type TaskRecordLike, type TaskStatusClient, taskError, waitForTask } from './tasks'
 export { type FetchFn, type FetchInit, faultlineFetch, TransportFailure } from './transport'

@@ -12,6 +12,9 @@ import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
 import { createResolver, requestIdOfCtx } from './resolver'
 import { type DeclaredShape, type FaultlineShape, toShape } from './shape'
+import { type Background, createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
+import type { AnyTaskDefinition } from './tasks/define'
+import type { BackgroundOptions } from './tasks/runner'
 
 /** What tRPC passes to an error formatter. */
 export interface FormatterOptions {
@@ -65,9 +68,17 @@ type ContextFn<TOpts, TCtx> = (opts: TOpts) => TCtx | Promise<TCtx>
  * const t = initTRPC.context<Ctx>().create({ transformer: superjson, errorFormatter: fl.errorFormatter })
  * createHTTPServer({ router, createContext: fl.createContext(createContext), ...fl.adapter() })
  */
-export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineOptions<TCatalog>) {
+export function createFaultline<TCatalog extends AnyCatalog, const TTasks extends readonly AnyTaskDefinition[] = []>(
+  options: FaultlineOptions<TCatalog> & {
+    /** Background tasks: work that runs after the response, failing into the same contract. */
+    background?: BackgroundOptions<TTasks>
+  },
+) {
   const engine = createResolver(options)
   type Shape = FaultlineShape<inferEnvelope<TCatalog>>
+
+  // request task states that are handed off from responseMeta (no node response to watch)
+  const handOffs = new WeakMap<object, RequestTasks>()
 
   const resolveTRPC = (o: Omit<OnErrorOptions, 'req'> & { req?: unknown }) =>
     engine.resolve(o.error, {
@@ -82,10 +93,19 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
   /** tRPC's `errorFormatter`: turns every error into the catalog's envelope. */
   const errorFormatter = (opts: FormatterOptions): Shape => {
     try {
-      return toShape<Shape>(resolveTRPC(opts), opts.path)
+      return toShape<Shape>(resolveTRPC(opts), opts.path, opts.type)
     } catch (cause) {
-      return toShape<Shape>(engine.lastResort(cause, undefined), opts.path)
+      return toShape<Shape>(engine.lastResort(cause, undefined), opts.path, opts.type)
     }
+  }
+
+  const tasks = options.background ? createBackground(engine, options.background, errorFormatter) : undefined
+  const needTasks = (what: string) => {
+    if (!tasks)
+      throw new TypeError(
+        `fl.${what}: configure background tasks first: createFaultline({ background: { tasks: [...] } })`,
+      )
+    return tasks
   }
 
   /** The adapter's `onError`: resolves (and logs) each failure, reading the request id from the request. */
@@ -103,6 +123,9 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
 
   /** The adapter's `responseMeta`: request id header, and the headers errors carry (`WWW-Authenticate`, `Retry-After`). */
   const responseMeta = (opts: ResponseMetaOptions): ResponseMeta => {
+    // fetch adapters have no response to watch: the Response is produced right after this returns
+    const request = handOffs.get(opts.ctx as object)
+    if (request) setTimeout(() => request.handOff(), 0)
     const headers = new Headers()
     let requestId = requestIdOfCtx(opts.ctx)
     for (const error of opts.errors ?? []) {
@@ -173,7 +196,7 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
           const c = engine.classifyOnce(opts.error, opts)
           // codes this declaration does not cover go on to outer declarations and the root formatter
           if (!declared.has(c.code)) return undefined
-          return toShape<Declared>(resolveTRPC(opts), opts.path)
+          return toShape<Declared>(resolveTRPC(opts), opts.path, opts.type)
         } catch {
           return undefined
         }
@@ -208,6 +231,10 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
      */
     createContext<TOpts extends object, TCtx extends object = Record<never, never>>(
       inner?: ContextFn<TOpts, TCtx>,
+      contextOpts: {
+        /** Keeps a serverless invocation alive until its background tasks finish (e.g. `executionCtx.waitUntil`). */
+        waitUntil?: (promise: Promise<void>) => void
+      } = {},
     ): (opts: TOpts) => Promise<TCtx & { requestId: string }> {
       return async (opts) => {
         const requestId = acceptRequestId(readRequestHeader(opts, engine.header)) ?? newRequestId()
@@ -218,8 +245,36 @@ export function createFaultline<TCatalog extends AnyCatalog>(options: FaultlineO
           engine.rememberRequestId(error, requestId)
           throw error
         }
-        return withRequestId(ctx, requestId)
+        const withId = withRequestId(ctx, requestId)
+        if (tasks) {
+          const { state, nodeResponse } = tasks.requestState(opts, contextOpts.waitUntil)
+          // a symbol key: tRPC's context merges copy it to every middleware's context
+          Object.defineProperty(withId, REQUEST_TASKS, { value: state, enumerable: true, configurable: true })
+          if (!nodeResponse) handOffs.set(withId, state)
+        }
+        return withId
       }
+    },
+    /**
+     * A procedure piece that gives each call `ctx.background`; join it to your
+     * base procedure: `t.procedure.concat(fl.background)`.
+     */
+    get background() {
+      return needTasks('background').piece
+    },
+    /** The task runner: `status(id)`, `drain({ timeoutMs })`, `failures()`, `watch(id, fn)`. */
+    get tasks() {
+      const { runner } = needTasks('tasks')
+      return {
+        status: runner.status,
+        watch: runner.watch,
+        drain: runner.drain,
+        failures: runner.failures,
+      }
+    },
+    /** A router to mount for clients: `status({ id })` and the `watch({ id })` subscription. */
+    get taskRouter() {
+      return needTasks('taskRouter').router
     },
     /** The envelope for any thrown value, outside tRPC (logged and reported once, like a request error). */
     toEnvelope(thrown: unknown, opts: ResolveOptions = {}): inferEnvelope<TCatalog> {

@@ -12,4 +12,14 @@ export { createConsoleLogger } from './log'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'
 export { REQUEST_ID_HEADER } from './request-id'
 export type { DeclaredShape, FaultlineShape } from './shape'
+export type { Background } from './tasks'
+export {
+  type AnyTaskDefinition,
+  defineTask,
+  type RetryPolicy,
+  type TaskContext,
+  type TaskDefinition,
+} from './tasks/define'
+export type { BackgroundOptions, DrainResult, TaskFailure } from './tasks/runner'
+export { isTerminal, memoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from './tasks/store'
 export { summarizeIssues, toIssues } from './validation'

@@ -22,8 +22,12 @@ export interface ReportEvent {
   source: FailureSource
   /** The value originally thrown. */
   error: unknown
-  /** The envelope sent to the client (before redaction it is identical; `debug` only in debug exposure). */
+  /** The envelope sent to the client (`debug` only in debug exposure). */
   envelope: AnyEnvelope
+  /** For a background task: its id, name and the attempt that failed (1 for the first). */
+  taskId?: string
+  task?: string
+  attempt?: number
 }
 
 /** How input-validation failures are answered. */

@@ -205,6 +205,16 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     requestIdFor,
     /** The failure already resolved for an error in a request, if any (for response headers). */
     resolvedFor: (error: object, ctx: unknown) => resolved.get(error, requestIdOfCtx(ctx)),
+    /** Logs a fault of Faultline's own machinery (a store, a runner), never a request's failure. */
+    logInternal(msg: string, cause: unknown, extra: Record<string, unknown> = {}) {
+      try {
+        logger?.error({ ...extra, error: describe(cause) }, msg)
+      } catch {
+        // a broken logger has nowhere left to report to
+      }
+    },
+    /** The serializer error data is checked with. */
+    serialize,
     /** Remembers the id of a request whose context factory threw. */
     rememberRequestId: (thrown: unknown, requestId: string) => {
       const key = asKey(thrown)

@@ -21,14 +21,26 @@ export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape 
 /** The shape of a procedure that declared `TCodes`: clients narrow its errors to them. */
 export type DeclaredShape<TEnvelope, TCodes extends string> = FaultlineShape<TEnvelope> & DeclaredBrand<TCodes>
 
+// JSON-RPC's "server error" in the implementation-defined range: no tRPC client retries it.
+const TERMINAL_SERVER_ERROR = -32000
+
 /** The wire shape of a failure. */
-export function toShape<TShape extends FaultlineShape<unknown>>(failure: Failure, path: string | undefined): TShape {
+export function toShape<TShape extends FaultlineShape<unknown>>(
+  failure: Failure,
+  path: string | undefined,
+  type: string,
+): TShape {
   const data: FaultlineShape['data'] = {
     code: failure.trpc,
     httpStatus: failure.envelope.status,
     error: failure.envelope,
   }
   if (path !== undefined) data.path = path
+  let code: number = TRPC_ERROR_CODES_BY_KEY[failure.trpc]
+  // tRPC's SSE client reconnects on every -32603 error, forever: a subscription error that will
+  // not go away (retry.retryable false) must carry a code it does not retry
+  const retriedBySse = code === TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR
+  if (type === 'subscription' && retriedBySse && !failure.envelope.retry.retryable) code = TERMINAL_SERVER_ERROR
   // the declaration brand is type-only; the envelope's type is the catalog's, checked when it was built
-  return { code: TRPC_ERROR_CODES_BY_KEY[failure.trpc], message: failure.envelope.message, data } as TShape
+  return { code, message: failure.envelope.message, data } as TShape
 }

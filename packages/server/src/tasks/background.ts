@@ -1,0 +1,76 @@
+import type { AnyTaskDefinition, inferTaskPayload, TaskMap } from './define'
+import type { PreparedTask, TaskRunner } from './runner'
+
+/** Queues background tasks from a procedure: `ctx.background.enqueue('send-receipt', { orderId })`. */
+export interface Background<TTasks extends readonly AnyTaskDefinition[]> {
+  /**
+   * Queues a task and returns its id. It starts after the response has been
+   * handed to the transport, and only if this procedure succeeds: tasks queued
+   * by a procedure that then fails are discarded.
+   */
+  enqueue<TName extends keyof TaskMap<TTasks> & string>(
+    name: TName,
+    ...payload: inferTaskPayload<TaskMap<TTasks>[TName]> extends undefined
+      ? []
+      : [payload: inferTaskPayload<TaskMap<TTasks>[TName]>]
+  ): string
+}
+
+/** Where a request's committed tasks wait for the response to go. */
+export const REQUEST_TASKS = Symbol.for('faultline.requestTasks')
+
+/** The tasks of one request: committed by each successful call, started once the response is handed off. */
+export class RequestTasks {
+  #committed: PreparedTask[] = []
+  #handedOff = false
+
+  constructor(
+    private readonly runner: TaskRunner,
+    /** Called with every task started, for `waitUntil` on serverless platforms. */
+    private readonly waitUntil?: (promise: Promise<void>) => void,
+  ) {}
+
+  /** Tasks of a call that succeeded: they start at hand-off, or now if it already happened. */
+  commit(jobs: readonly PreparedTask[]) {
+    if (this.#handedOff) for (const job of jobs) this.#start(job)
+    else this.#committed.push(...jobs)
+  }
+
+  /** The response has been handed to the transport: committed tasks start. Idempotent. */
+  handOff() {
+    if (this.#handedOff) return
+    this.#handedOff = true
+    const jobs = this.#committed
+    this.#committed = []
+    for (const job of jobs) this.#start(job)
+  }
+
+  #start(job: PreparedTask) {
+    this.runner.start(job)
+    this.waitUntil?.(job.done)
+  }
+}
+
+/** The per-call `background`: its tasks are committed if the call succeeds, discarded if it fails. */
+export function callBackground(runner: TaskRunner, requestId: string | undefined) {
+  const jobs: PreparedTask[] = []
+  const background = {
+    enqueue(name: string, payload?: unknown) {
+      const job = runner.prepare(name, payload, requestId)
+      jobs.push(job)
+      return job.record.id
+    },
+  }
+  return {
+    background,
+    settle(ok: boolean, request: RequestTasks | undefined) {
+      if (!ok) {
+        for (const job of jobs) runner.discard(job)
+        return
+      }
+      // without the createContext wrapper there is no hand-off signal: start on the next turn
+      if (request) request.commit(jobs)
+      else setTimeout(() => jobs.forEach(runner.start), 0)
+    },
+  }
+}

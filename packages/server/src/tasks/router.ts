@@ -1,0 +1,76 @@
+import { FaultlineError } from '@faultline/contract'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import type { TaskRunner } from './runner'
+import { isTerminal, type TaskRecord } from './store'
+
+/** `{ id: string }`, as a Standard Schema, so the status router needs no validation library. */
+export const taskIdInput: StandardSchemaV1<{ id: string }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'faultline',
+    validate(value) {
+      const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined
+      if (typeof id === 'string' && id.length > 0 && id.length <= 200) return { value: { id } }
+      return { issues: [{ message: 'Expected a task id (a string of 1 to 200 characters)', path: ['id'] }] }
+    },
+  },
+}
+
+export function taskNotFound(id: string): FaultlineError<'NOT_FOUND', undefined> {
+  return new FaultlineError({ code: 'NOT_FOUND', message: `No task ${id}`, data: undefined })
+}
+
+/** A task's record, or NOT_FOUND. */
+export async function requireTask(runner: TaskRunner, id: string): Promise<TaskRecord> {
+  const record = await runner.status(id)
+  if (!record) throw taskNotFound(id)
+  return record
+}
+
+const POLL_MS = 1000
+
+/**
+ * Yields a task's record now and at every change until it is finished. Changes
+ * made in this process arrive at once; a shared store is polled as well.
+ */
+export async function* watchTask(runner: TaskRunner, id: string, signal: AbortSignal | undefined) {
+  let last = await requireTask(runner, id)
+  yield last
+  if (isTerminal(last.status)) return
+  const queue: TaskRecord[] = []
+  let wake: (() => void) | undefined
+  const stop = runner.watch(id, (record) => {
+    queue.push(record)
+    wake?.()
+  })
+  const onAbort = () => wake?.()
+  signal?.addEventListener('abort', onAbort)
+  try {
+    while (!signal?.aborted) {
+      if (queue.length === 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, POLL_MS)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        wake = undefined
+        if (queue.length === 0) {
+          const polled = await runner.status(id)
+          if (polled && polled.updatedAt > last.updatedAt) queue.push(polled)
+        }
+      }
+      while (queue.length) {
+        const next = queue.shift() as TaskRecord
+        if (next.updatedAt < last.updatedAt) continue
+        last = next
+        yield next
+        if (isTerminal(next.status)) return
+      }
+    }
+  } finally {
+    stop()
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
