@@ -92,3 +92,29 @@ describe('rehydration regressions', () => {
     expect(err.data).toBe(err.shape?.data)
   })
 })
+
+describe('several copies of @trpc/client installed', () => {
+  // package managers can install a second copy of @trpc/client; its errors fail `instanceof`
+  class ForeignTRPCClientError extends Error {
+    readonly shape: unknown
+    constructor(message: string, shape: unknown) {
+      super(message)
+      this.name = 'TRPCClientError'
+      this.shape = shape
+    }
+  }
+
+  test("another copy's TRPCClientError still rehydrates, through from() and safe()", async () => {
+    const foreign = new ForeignTRPCClientError('User not found', shape)
+    expect(FaultlineClientError.from(foreign)).toMatchObject({ code: 'USER_NOT_FOUND', details: { userId: 'u' } })
+    const { safe } = await import('./helpers')
+    const [, err] = await safe(Promise.reject(foreign))
+    expect(err?.code).toBe('USER_NOT_FOUND')
+  })
+
+  test('a FaultlineClientError is recognised by its brand, not its class', async () => {
+    const { isFaultlineError } = await import('./helpers')
+    const lookalike = Object.assign(new Error('x'), { [Symbol.for('faultline.clientError')]: true, code: 'X' })
+    expect(isFaultlineError(lookalike, 'X' as never)).toBe(true)
+  })
+})

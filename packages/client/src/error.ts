@@ -9,7 +9,24 @@ import {
 } from '@faultline/contract'
 import { TRPCClientError } from '@trpc/client'
 import type { AnyRouter } from '@trpc/server'
-import { TransportFailure, truncate } from './transport'
+import { isTransportFailure, truncate } from './transport'
+
+const BRAND = Symbol.for('faultline.clientError')
+
+/**
+ * Whether a value is a tRPC client error, even from another copy of
+ * `@trpc/client` (package managers can install several), where `instanceof` fails.
+ */
+export function isTRPCClientErrorLike(value: unknown): value is TRPCClientError<AnyRouter> {
+  if (value instanceof TRPCClientError) return true
+  if (!(value instanceof Error)) return false
+  return value.name === 'TRPCClientError' || (value as { [BRAND]?: unknown })[BRAND] === true
+}
+
+/** Whether a value is a `FaultlineClientError`, even from another copy of this package. */
+export function isFaultlineClientError(value: unknown): value is FaultlineClientError {
+  return value instanceof Error && (value as { [BRAND]?: unknown })[BRAND] === true
+}
 
 /** The envelope a client makes up for a response that carried none. */
 export type TransportEnvelope = ErrorEnvelope<typeof TRANSPORT_ERROR, undefined>
@@ -44,6 +61,8 @@ export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> e
   readonly envelope: TEnvelope
   /** For transport errors: the start of the raw response body, when it could be read. */
   readonly body: string | undefined
+  /** Identifies Faultline client errors across package copies, where `instanceof` fails. */
+  readonly [BRAND] = true
 
   constructor(
     envelope: TEnvelope,
@@ -79,8 +98,8 @@ export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> e
    * wrong types, a network failure) becomes a `TRANSPORT_ERROR`. Never throws.
    */
   static override from(cause: unknown): FaultlineClientError {
-    if (cause instanceof FaultlineClientError) return cause
-    const err = cause instanceof TRPCClientError ? cause : undefined
+    if (isFaultlineClientError(cause)) return cause
+    const err = isTRPCClientErrorLike(cause) ? cause : undefined
     const shape = err?.shape as { data?: { error?: unknown } } | undefined
     if (shape && typeof shape === 'object') {
       const parsed = parseEnvelope(typeof shape.data === 'object' && shape.data ? shape.data.error : undefined)
@@ -116,7 +135,7 @@ function cleanShape(raw: { data?: unknown }, envelope: AnyEnvelope): FaultlineWi
 }
 
 function responseOf(err: unknown): { status?: number; json?: unknown } {
-  const meta = err instanceof TRPCClientError ? (err.meta as Record<string, unknown> | undefined) : undefined
+  const meta = isTRPCClientErrorLike(err) ? (err.meta as Record<string, unknown> | undefined) : undefined
   const response = meta?.response
   const status = response instanceof Response ? response.status : undefined
   return {
@@ -134,8 +153,8 @@ function safeJson(value: unknown): string | undefined {
 }
 
 function transport(source: unknown, reason: string | undefined): FaultlineClientError<TransportEnvelope> {
-  const cause = source instanceof TRPCClientError ? source.cause : source
-  const failure = cause instanceof TransportFailure ? cause : undefined
+  const cause = isTRPCClientErrorLike(source) ? source.cause : source
+  const failure = isTransportFailure(cause) ? cause : undefined
   const response = responseOf(source)
   const status = failure?.status ?? response.status ?? 0
   const message =
@@ -149,7 +168,7 @@ function transport(source: unknown, reason: string | undefined): FaultlineClient
   const rawBody = failure?.body ?? (response.json !== undefined ? safeJson(response.json) : undefined)
   return new FaultlineClientError(envelope, {
     cause: cause instanceof Error ? cause : source,
-    meta: source instanceof TRPCClientError ? source.meta : undefined,
+    meta: isTRPCClientErrorLike(source) ? source.meta : undefined,
     body: rawBody === undefined ? undefined : truncate(rawBody),
   })
 }

@@ -1,6 +1,6 @@
 import { groupIssuesByField } from '@faultline/contract'
-import { TRPCClientError, type TRPCPromise } from '@trpc/client'
-import { FaultlineClientError } from './error'
+import type { TRPCPromise } from '@trpc/client'
+import { FaultlineClientError, isFaultlineClientError, isTRPCClientErrorLike } from './error'
 import type { inferErrorCode, inferFaultlineError, inferShapeErrors, narrowError } from './infer'
 
 /**
@@ -13,7 +13,7 @@ export function isFaultlineError<TErr, const TCode extends inferErrorCode<TErr>>
 ): err is TErr & narrowError<TErr, TCode>
 export function isFaultlineError<TErr>(err: TErr): err is TErr & inferFaultlineError<TErr>
 export function isFaultlineError(err: unknown, code?: string): boolean {
-  return err instanceof FaultlineClientError && (code === undefined || err.code === code)
+  return isFaultlineClientError(err) && (code === undefined || err.code === code)
 }
 
 /** What `safe` resolves to: `[data, undefined]` or `[undefined, error]`, like tRPC's own `safe`. */
@@ -35,7 +35,7 @@ export async function safe(promise: PromiseLike<unknown>): Promise<SafeResult<un
   try {
     return [await promise, undefined]
   } catch (cause) {
-    if (cause instanceof TRPCClientError) return [undefined, FaultlineClientError.from(cause)]
+    if (isTRPCClientErrorLike(cause)) return [undefined, FaultlineClientError.from(cause)]
     throw cause
   }
 }
@@ -74,7 +74,7 @@ export function match<TErr extends object, THandlers extends MatchHandlers<TErr>
   err: TErr,
   handlers: THandlers & NoUnknownCodes<TErr, THandlers>,
 ): ResultOf<THandlers> {
-  if (!(err instanceof TRPCClientError)) throw err
+  if (!isTRPCClientErrorLike(err)) throw err
   const error = FaultlineClientError.from(err)
   const table = handlers as unknown as Record<string, ((e: FaultlineClientError) => ResultOf<THandlers>) | undefined>
   const handler = (Object.hasOwn(table, error.code) ? table[error.code] : undefined) ?? table._
@@ -88,6 +88,6 @@ export function match<TErr extends object, THandlers extends MatchHandlers<TErr>
  * Takes a tRPC client error that was not rehydrated yet too.
  */
 export function fieldErrors(err: unknown): Record<string, string[]> {
-  if (!(err instanceof TRPCClientError)) return Object.create(null)
+  if (!isTRPCClientErrorLike(err)) return Object.create(null)
   return groupIssuesByField(FaultlineClientError.from(err).issues)
 }

@@ -19,6 +19,18 @@ export class TransportFailure extends Error {
   }
 }
 
+/** Whether a value is a `TransportFailure`, even from another copy of this package. */
+export function isTransportFailure(value: unknown): value is TransportFailure {
+  if (value instanceof TransportFailure) return true
+  const v = value as Partial<TransportFailure> | null
+  return (
+    value instanceof Error &&
+    v?.name === 'TransportFailure' &&
+    typeof v.status === 'number' &&
+    typeof v.body === 'string'
+  )
+}
+
 /** Keeps the start of a long text, saying how much was cut. */
 export function truncate(text: string): string {
   return text.length > MAX_BODY_CHARS
