@@ -39,7 +39,12 @@ describe('background tasks', () => {
       })
       expect(taskLines(app)[0]?.obj.requestId).toMatch(/^req_/)
       expect(taskReports(app)).toHaveLength(1)
-      expect(taskReports(app)[0]).toMatchObject({ handled: true, code: 'DELIVERY_FAILED', taskId: res.taskId, attempt: 1 })
+      expect(taskReports(app)[0]).toMatchObject({
+        handled: true,
+        code: 'DELIVERY_FAILED',
+        taskId: res.taskId,
+        attempt: 1,
+      })
       expect(stderr).not.toHaveBeenCalled()
       expect(stdout).not.toHaveBeenCalled()
     } finally {
@@ -76,7 +81,10 @@ describe('background tasks', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason)
     process.on('unhandledRejection', onUnhandled)
     try {
-      const modes: Mode[] = Array.from({ length: 1000 }, (_, i) => (['crash', 'reject-string', 'hang'] as const)[i % 10] ?? 'ok')
+      const modes: Mode[] = Array.from(
+        { length: 1000 },
+        (_, i) => (['crash', 'reject-string', 'hang'] as const)[i % 10] ?? 'ok',
+      )
       const { taskIds } = await client(app.url).order.bulk.mutate({ modes })
       expect(taskIds).toHaveLength(1000)
       const drained = await app.fl.tasks.drain({ timeoutMs: 20_000 })
@@ -118,7 +126,11 @@ describe('background tasks', () => {
     const { taskId } = await c.order.create.mutate({ email: 'a@example.test', mode: 'crash' })
     await app.fl.tasks.drain()
     const record = await c.tasks.status.query({ id: taskId })
-    expect(record).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'INTERNAL', message: 'Internal server error' } })
+    expect(record).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'INTERNAL', message: 'Internal server error' },
+    })
     expect(JSON.stringify(record)).not.toContain('smtp')
     expect(taskLines(app)[0]).toMatchObject({ level: 'error', obj: { handled: false, error: { type: 'TypeError' } } })
   })
@@ -156,7 +168,9 @@ describe('background tasks', () => {
     const c = client(app.url)
     await c.order.create.mutate({ email: 'a@example.test', mode: 'domain' })
     await c.order.create.mutate({ email: 'b@example.test', mode: 'crash' })
-    await expect(app.fl.tasks.drain()).rejects.toThrow(/1 background task\(s\) failed unexpectedly: send-receipt \(INTERNAL\)/)
+    await expect(app.fl.tasks.drain()).rejects.toThrow(
+      /1 background task\(s\) failed unexpectedly: send-receipt \(INTERNAL\)/,
+    )
     expect(app.fl.tasks.failures().map((f) => f.envelope.code)).toEqual(['DELIVERY_FAILED'])
     await expect(app.fl.tasks.drain()).resolves.toEqual({ interrupted: [] })
   })
@@ -166,7 +180,9 @@ describe('background tasks', () => {
     const [, err] = await safe(client(app.url).order.badEnqueue.mutate())
     expect(err?.code).toBe('INTERNAL')
     const line = app.log.lines.find((l) => l.obj.path === 'order.badEnqueue')
-    expect(line?.obj.error).toMatchObject({ message: expect.stringMatching(/^enqueue: invalid payload for send-receipt at email/) })
+    expect(line?.obj.error).toMatchObject({
+      message: expect.stringMatching(/^enqueue: invalid payload for send-receipt at email/),
+    })
   })
 
   test('status of an unknown task is NOT_FOUND; a malformed id is VALIDATION_FAILED', async () => {

@@ -12,7 +12,7 @@ import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
 import { createResolver, requestIdOfCtx } from './resolver'
 import { type DeclaredShape, type FaultlineShape, toShape } from './shape'
-import { type Background, createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
+import { createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
 import type { BackgroundOptions } from './tasks/runner'
 
