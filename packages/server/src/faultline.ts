@@ -247,10 +247,10 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
         }
         const withId = withRequestId(ctx, requestId)
         if (tasks) {
-          const { state, nodeResponse } = tasks.requestState(opts, contextOpts.waitUntil)
+          const { state, handOff } = tasks.requestState(opts, contextOpts.waitUntil)
           // a symbol key: tRPC's context merges copy it to every middleware's context
           Object.defineProperty(withId, REQUEST_TASKS, { value: state, enumerable: true, configurable: true })
-          if (!nodeResponse) handOffs.set(withId, state)
+          if (handOff === 'responseMeta') handOffs.set(withId, state)
         }
         return withId
       }

@@ -21,7 +21,7 @@ export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape 
 /** The shape of a procedure that declared `TCodes`: clients narrow its errors to them. */
 export type DeclaredShape<TEnvelope, TCodes extends string> = FaultlineShape<TEnvelope> & DeclaredBrand<TCodes>
 
-// JSON-RPC's "server error" in the implementation-defined range: no tRPC client retries it.
+// JSON-RPC's "server error" in the implementation-defined range: no tRPC client treats it as a dropped connection.
 const TERMINAL_SERVER_ERROR = -32000
 
 /** The wire shape of a failure. */
@@ -37,10 +37,10 @@ export function toShape<TShape extends FaultlineShape<unknown>>(
   }
   if (path !== undefined) data.path = path
   let code: number = TRPC_ERROR_CODES_BY_KEY[failure.trpc]
-  // tRPC's SSE client reconnects on every -32603 error, forever: a subscription error that will
-  // not go away (retry.retryable false) must carry a code it does not retry
-  const retriedBySse = code === TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR
-  if (type === 'subscription' && retriedBySse && !failure.envelope.retry.retryable) code = TERMINAL_SERVER_ERROR
+  // tRPC's SSE client treats every -32603 error as a dropped connection: it never reaches onError,
+  // only the connection state, and the stream then ends without reconnecting. A subscription error
+  // must reach the subscriber, typed; its envelope's `retry` says whether to subscribe again.
+  if (type === 'subscription' && code === TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR) code = TERMINAL_SERVER_ERROR
   // the declaration brand is type-only; the envelope's type is the catalog's, checked when it was built
   return { code, message: failure.envelope.message, data } as TShape
 }

@@ -21,11 +21,12 @@ export function createBackground<TTasks extends readonly AnyTaskDefinition[]>(
   // pieces built on a root of their own: apps join them with `.concat()` or nest the router
   const tt = initTRPC.context<object>().create({ errorFormatter })
 
-  const piece = tt.procedure.use(async ({ ctx, next }) => {
+  const piece = tt.procedure.use(async ({ ctx, next, type }) => {
     const c = ctx as { requestId?: unknown; [REQUEST_TASKS]?: RequestTasks }
     const call = callBackground(runner, typeof c.requestId === 'string' ? c.requestId : undefined)
     const result = await next({ ctx: { background: call.background as Background<TTasks> } })
-    call.settle(result.ok, c[REQUEST_TASKS])
+    // a subscription's response lasts as long as the subscription: its tasks do not wait for it
+    call.settle(result.ok, type === 'subscription' ? undefined : c[REQUEST_TASKS])
     return result
   })
 
@@ -38,18 +39,26 @@ export function createBackground<TTasks extends readonly AnyTaskDefinition[]>(
     runner,
     piece,
     router,
-    /** The request's task state, added to the context by `createContext`. */
+    /**
+     * The request's task state, added to the context by `createContext`, and
+     * how it learns that the response has gone: a node HTTP response's
+     * `finish`; `responseMeta` for fetch adapters (the Response is produced
+     * right after it); on the next turn otherwise (a WebSocket connection).
+     */
     requestState(opts: object, waitUntil: ((promise: Promise<void>) => void) | undefined) {
       const state = new RequestTasks(runner, waitUntil)
-      const res = (opts as { res?: { once?: unknown } }).res
-      // node adapters: tasks start when the response has been written (or the client went away)
-      if (res && typeof res.once === 'function') {
+      const o = opts as { res?: { once?: unknown; writeHead?: unknown }; resHeaders?: unknown }
+      const res = o.res
+      if (res && typeof res.once === 'function' && typeof res.writeHead === 'function') {
         const once = res.once.bind(res) as (event: string, fn: () => void) => void
         once('finish', () => state.handOff())
+        // the client went away: the procedure's work is done, so its tasks still run
         once('close', () => state.handOff())
-        return { state, nodeResponse: true }
+        return { state, handOff: 'response' as const }
       }
-      return { state, nodeResponse: false }
+      if (o.resHeaders instanceof Headers) return { state, handOff: 'responseMeta' as const }
+      setTimeout(() => state.handOff(), 0)
+      return { state, handOff: 'now' as const }
     },
   }
 }

@@ -24,6 +24,12 @@ export interface TaskStore {
   delete(id: string): void | Promise<void>
 }
 
+/** The in-memory store: synchronous, and it can say how many records it holds. */
+export interface MemoryTaskStore extends TaskStore {
+  get(id: string): TaskRecord | undefined
+  size(): number
+}
+
 /** Whether a task will change no more. */
 export function isTerminal(status: TaskStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'interrupted'
@@ -34,7 +40,7 @@ export function isTerminal(status: TaskStatus): boolean {
  * `maxAgeMs`, or beyond `maxEntries` (oldest first), are dropped. Records of
  * tasks still queued or running are never dropped.
  */
-export function memoryTaskStore(opts: { maxEntries?: number; maxAgeMs?: number } = {}): TaskStore & { size(): number } {
+export function memoryTaskStore(opts: { maxEntries?: number; maxAgeMs?: number } = {}): MemoryTaskStore {
   const maxEntries = opts.maxEntries ?? 10_000
   const maxAgeMs = opts.maxAgeMs ?? 60 * 60 * 1000
   if (!(maxEntries >= 1) || !(maxAgeMs > 0))
