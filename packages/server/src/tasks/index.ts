@@ -47,8 +47,10 @@ export function createBackground<TTasks extends readonly AnyTaskDefinition[]>(
      */
     requestState(opts: object, waitUntil: ((promise: Promise<void>) => void) | undefined) {
       const state = new RequestTasks(runner, waitUntil)
-      const o = opts as { res?: { once?: unknown; writeHead?: unknown }; resHeaders?: unknown }
-      const res = o.res
+      type NodeResponse = { once?: unknown; writeHead?: unknown }
+      const o = opts as { res?: NodeResponse & { raw?: NodeResponse }; resHeaders?: unknown }
+      // Fastify wraps the node response as `reply.raw`
+      const res = o.res && typeof o.res.writeHead !== 'function' && o.res.raw ? o.res.raw : o.res
       if (res && typeof res.once === 'function' && typeof res.writeHead === 'function') {
         const once = res.once.bind(res) as (event: string, fn: () => void) => void
         once('finish', () => state.handOff())
