@@ -40,7 +40,8 @@ export interface DrainResult {
   interrupted: string[]
 }
 
-interface Job {
+/** A task checked and recorded by `enqueue`, waiting for its call to succeed and the response to go. */
+export interface PreparedTask {
   record: TaskRecord
   def: AnyTaskDefinition
   payload: unknown
@@ -102,7 +103,7 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
   const store = opts.store ?? memoryTaskStore()
   const concurrency = opts.concurrency ?? 100
   const retryDefaults = { ...DEFAULT_RETRY, ...opts.retry }
-  const jobs = new Map<string, Job>()
+  const jobs = new Map<string, PreparedTask>()
   const waiting: (() => void)[] = []
   const listeners = new Map<string, Set<(record: TaskRecord) => void>>()
   let failures: TaskFailure[] = []
@@ -132,7 +133,7 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
   }
 
   // the same handlers, catalog, log line and report as a request error; each call is one failure
-  const resolveFailure = (job: Job, thrown: unknown, attempt: number) => {
+  const resolveFailure = (job: PreparedTask, thrown: unknown, attempt: number) => {
     const failure = engine.resolve(
       thrown,
       {
@@ -157,7 +158,7 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
     return failure
   }
 
-  const attemptOnce = async (job: Job, attempt: number): Promise<unknown> => {
+  const attemptOnce = async (job: PreparedTask, attempt: number): Promise<unknown> => {
     const { def, record } = job
     const attemptController = new AbortController()
     const onAbort = () => attemptController.abort(job.controller.signal.reason)
@@ -198,7 +199,7 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
     }
   }
 
-  const execute = async (job: Job) => {
+  const execute = async (job: PreparedTask) => {
     const { def, record } = job
     const policy = { ...retryDefaults, ...def.retry }
     await slot()
@@ -234,7 +235,7 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
     }
   }
 
-  const start = (job: Job) => {
+  const start = (job: PreparedTask) => {
     execute(job)
       .catch((cause) => engine.logInternal('faultline: a task could not be run', cause, { taskId: job.record.id }))
       .finally(() => {
@@ -246,7 +247,7 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
   return {
     store,
     /** Checks and records a task, to start once `start` is called for it; throws on an unknown task or bad payload. */
-    prepare(name: string, payload: unknown, requestId: string | undefined): Job {
+    prepare(name: string, payload: unknown, requestId: string | undefined): PreparedTask {
       const def = defs.get(name)
       if (!def)
         throw new TypeError(`enqueue: no task is named ${JSON.stringify(name)}; known: ${[...defs.keys()].join(', ')}`)
@@ -270,14 +271,14 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
         createdAt: now,
         updatedAt: now,
       }
-      const job: Job = { record, def, payload: value, controller: new AbortController(), done, settle }
+      const job: PreparedTask = { record, def, payload: value, controller: new AbortController(), done, settle }
       jobs.set(record.id, job)
       void save(record)
       return job
     },
     start,
     /** Forgets a prepared task that will never run (its procedure failed). */
-    discard(job: Job) {
+    discard(job: PreparedTask) {
       jobs.delete(job.record.id)
       job.settle()
       void Promise.resolve(store.delete(job.record.id)).catch(() => {})
@@ -349,4 +350,3 @@ export function createTaskRunner<TTasks extends readonly AnyTaskDefinition[]>(
 }
 
 export type TaskRunner = ReturnType<typeof createTaskRunner>
-export type PreparedTask = Job
