@@ -9,7 +9,7 @@ function project(name: string, dir: string): TestProjectInlineConfiguration {
     ssr: { resolve: { conditions } },
     test: {
       name,
-      include: [`${dir}/**/*.test.ts`],
+      include: [`${dir}/**/*.test.ts`, `${dir}/**/*.test.tsx`],
       typecheck: { enabled: true, include: [`${dir}/**/*.test-d.ts`], tsconfig: './tsconfig.json' },
     },
   }

@@ -1,0 +1,3 @@
+export { createFaultlineMsw, type FaultlineMsw, type FaultlineMswOptions, type MockImpl, type MockRecord } from './kit'
+export { type FaultlineMatchers, faultlineMatchers } from './matchers'
+export { UnmockedProcedureError } from './mock-router'
