@@ -60,7 +60,7 @@ export const faultlineMatchers = {
   /** The error says the call may be retried, after `afterMs` when given. */
   toBeRetryable(this: MatcherContext, received: unknown, afterMs?: number): MatcherResult {
     const err = asFaultline(received)
-    const pass = err !== undefined && err.retry.retryable && (afterMs === undefined || err.retry.afterMs === afterMs)
+    const pass = err?.retry.retryable === true && (afterMs === undefined || err.retry.afterMs === afterMs)
     return {
       pass,
       message: () =>

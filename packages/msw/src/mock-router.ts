@@ -27,7 +27,10 @@ export function proceduresOf(router: AnyRouter): Record<string, AnyProcedure> {
 
 function setAt(record: Record<string, unknown>, path: string[], value: unknown) {
   let node = record
-  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>
+  for (const key of path.slice(0, -1)) {
+    node[key] ??= {}
+    node = node[key] as Record<string, unknown>
+  }
   node[path[path.length - 1] as string] = value
 }
 
