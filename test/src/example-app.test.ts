@@ -68,7 +68,7 @@ test('a gateway decline is mapped by its handler to PAYMENT_DECLINED with a help
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(superjson.serialize({ sku: 'sku-mug', quantity: 1, email: 'a@example.test' })),
   })
-  const order = superjson.deserialize<{ id: string }>(
+  const { order } = superjson.deserialize<{ order: { id: string } }>(
     ((await created.json()) as { result: { data: never } }).result.data,
   )
   const paid = await fetch(`${url}/trpc/order.pay`, {

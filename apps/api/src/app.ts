@@ -3,6 +3,7 @@ import type { Logger } from '@faultline/server'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { errors } from './errors'
 import { indexPage } from './page'
+import { serveStatic, WEB_DIST } from './static'
 import { createApi } from './router'
 import { createStore } from './store'
 
@@ -12,7 +13,8 @@ const TOKENS: Record<string, { id: string; role: 'customer' | 'admin' }> = {
 }
 
 /** The example service as a node HTTP server: tRPC under /trpc, a page at /, problem+json elsewhere. */
-export function createApp(opts: { logger: Logger | false; expose?: 'safe' | 'debug' }) {
+export function createApp(opts: { logger: Logger | false; expose?: 'safe' | 'debug'; webRoot?: string }) {
+  const webRoot = opts.webRoot ?? WEB_DIST
   const store = createStore()
   const { fl, router } = createApi(opts)
   const trpc = createHTTPHandler({
@@ -36,12 +38,14 @@ export function createApp(opts: { logger: Logger | false; expose?: 'safe' | 'deb
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname.startsWith('/trpc/')) return trpc(req, res)
+    if (req.method === 'GET' && serveStatic(webRoot, url.pathname, res)) return
     if (url.pathname === '/' && req.method === 'GET') {
+      // the page has not been built: a plain page of links instead
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
       return res.end(indexPage)
     }
     // outside tRPC, failures get the same contract as RFC 9457 problem details
     return problem(res, errors.NOT_FOUND(), url.pathname)
   })
-  return { server, router, fl }
+  return { server, router, fl, store }
 }

@@ -16,6 +16,12 @@ export const errors = defineErrors({
     message: 'Out of stock',
     data: z.object({ sku: z.string(), available: z.number().int() }),
   },
+  RECEIPT_BOUNCED: {
+    status: 422,
+    message: 'The receipt could not be delivered',
+    data: z.object({ email: z.string() }),
+    help: 'https://faultline.dev/errors/receipt-bounced',
+  },
 })
 
 /** Thrown by the (pretend) payment gateway; mapped to PAYMENT_DECLINED by a handler. */
@@ -23,5 +29,13 @@ export class GatewayDeclined extends Error {
   constructor(readonly reason: 'insufficient_funds' | 'card_expired' | 'do_not_honor') {
     super(`gateway declined: ${reason}`)
     this.name = 'GatewayDeclined'
+  }
+}
+
+/** Thrown by the (pretend) mailer for addresses that bounce; mapped to RECEIPT_BOUNCED. */
+export class MailboxBounced extends Error {
+  constructor(readonly email: string) {
+    super(`mailbox ${email} bounced`)
+    this.name = 'MailboxBounced'
   }
 }

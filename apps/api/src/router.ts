@@ -2,7 +2,8 @@ import { createFaultline, handle, type Logger } from '@faultline/server'
 import { initTRPC } from '@trpc/server'
 import superjson from 'superjson'
 import { z } from 'zod'
-import { errors, GatewayDeclined } from './errors'
+import { errors, GatewayDeclined, MailboxBounced } from './errors'
+import { sendReceipt } from './tasks'
 import type { Store } from './store'
 
 export interface Context {
@@ -22,9 +23,15 @@ export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'deb
     transformer: superjson,
     logger: opts.logger,
     ...(opts.expose ? { expose: opts.expose } : {}),
-    handlers: [handle(GatewayDeclined, (e) => errors.PAYMENT_DECLINED({ declineCode: e.reason }))],
+    handlers: [
+      handle(GatewayDeclined, (e) => errors.PAYMENT_DECLINED({ declineCode: e.reason })),
+      handle(MailboxBounced, (e) => errors.RECEIPT_BOUNCED({ email: e.email })),
+    ],
+    background: { tasks: [sendReceipt] },
   })
   const t = initTRPC.context<Context>().create({ transformer: superjson, errorFormatter: fl.errorFormatter })
+  // every procedure may queue background work through ctx.background
+  const procedure = t.procedure.concat(fl.background)
 
   // each procedure declares the catalog codes it may throw; clients see exactly those
   const authed = t.procedure.errors(fl.declare('UNAUTHORIZED')).use(({ ctx, next }) => {
@@ -52,13 +59,16 @@ export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'deb
 
   const router = t.router({
     order: t.router({
-      create: t.procedure
+      create: procedure
         .errors(fl.declare('OUT_OF_STOCK'))
         .input(orderInput)
         .mutation(({ ctx, input }) => {
           const available = ctx.store.stock(input.sku)
           if (available < input.quantity) throw errors.OUT_OF_STOCK({ sku: input.sku, available })
-          return ctx.store.create(input)
+          const order = ctx.store.create(input)
+          // the receipt goes out after the response; its failure is visible through tasks.status
+          const receiptTaskId = ctx.background.enqueue('send-receipt', { orderId: order.id, email: order.email })
+          return { order, receiptTaskId }
         }),
       byId: t.procedure
         .errors(fl.declare('ORDER_NOT_FOUND'))
@@ -89,6 +99,39 @@ export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'deb
         return { generatedAt: new Date() }
       }),
     }),
+    /** A deliberate bug: the output breaks its schema, answered as INTERNAL and logged as a server bug. */
+    orderSummary: t.procedure
+      .errors(fl.declare('ORDER_NOT_FOUND'))
+      .input(z.object({ id: z.string() }))
+      .output(z.object({ id: z.string(), total: z.number() }))
+      .query(({ ctx, input }) => {
+        const order = ctx.store.get(input.id)
+        if (!order) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
+        // the bug: a formatted string where the schema promises a number
+        return { id: order.id, total: `${order.quantity * 12}.00 EUR` as unknown as number }
+      }),
+    /** Status updates of an order until it is paid; a missing order ends it with ORDER_NOT_FOUND. */
+    orderUpdates: t.procedure
+      .errors(fl.declare('ORDER_NOT_FOUND'))
+      .input(z.object({ id: z.string() }))
+      .subscription(async function* ({ ctx, input, signal }) {
+        const first = ctx.store.get(input.id)
+        if (!first) throw errors.ORDER_NOT_FOUND({ orderId: input.id })
+        yield first
+        if (first.status === 'paid') return
+        const paid = await new Promise<typeof first | undefined>((resolve) => {
+          const stop = ctx.store.onChange(input.id, (order) => {
+            stop()
+            resolve(order)
+          })
+          signal?.addEventListener('abort', () => {
+            stop()
+            resolve(undefined)
+          })
+        })
+        if (paid) yield paid
+      }),
+    tasks: fl.taskRouter,
     /** A deliberate bug, to show how a crash is answered and logged. */
     brokenReport: t.procedure.errors(fl.declare()).query(() => {
       const cache = new Map<string, { rows: number }>()
