@@ -3,12 +3,13 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 // Resolve workspace packages to their TypeScript source, so tests need no build.
 const conditions = ['@faultline/source']
 
-function project(name: string, dir: string): TestProjectInlineConfiguration {
+function project(name: string, dir: string, extra: { testTimeout?: number } = {}): TestProjectInlineConfiguration {
   return {
     resolve: { conditions },
     ssr: { resolve: { conditions } },
     test: {
       name,
+      ...extra,
       include: [`${dir}/**/*.test.ts`, `${dir}/**/*.test.tsx`],
       typecheck: { enabled: true, include: [`${dir}/**/*.test-d.ts`], tsconfig: './tsconfig.json' },
     },
@@ -17,6 +18,12 @@ function project(name: string, dir: string): TestProjectInlineConfiguration {
 
 export default defineConfig({
   test: {
-    projects: [project('unit', 'packages/*/src'), project('integration', 'test/src')],
+    projects: [
+      project('unit', 'packages/*/src'),
+      project('integration', 'test/src'),
+      project('web', 'apps/web/src'),
+      // real headless Chromium against the real service: slower than the rest
+      project('browser', 'apps/web/e2e', { testTimeout: 30_000 }),
+    ],
   },
 })

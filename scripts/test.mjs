@@ -10,6 +10,20 @@ const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs
 const report = '.vitest-results.json'
 rmSync(report, { force: true })
 
+// the browser tests load the built page and drive Debian's chromium: both must be there first
+const web = new URL('../apps/web/', import.meta.url)
+const vite = join(dirname(createRequire(new URL('package.json', web)).resolve('vite/package.json')), 'bin/vite.js')
+for (const [what, command, args, cwd] of [
+  ['build the example page', process.execPath, [vite, 'build', '--logLevel', 'warn'], web],
+  ['find chromium', 'bash', ['scripts/ensure-chromium.sh'], undefined],
+]) {
+  const step = spawnSync(command, args, { stdio: 'inherit', cwd })
+  if (step.status !== 0) {
+    console.error(`could not ${what}; no test was run`)
+    process.exit(1)
+  }
+}
+
 const run = spawnSync(
   process.execPath,
   [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)],

@@ -1,6 +1,13 @@
 // The example service, over real HTTP, logging through a real pino logger.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { faultlineLink, isFaultlineError } from '@faultline/client'
 import { createApp } from '@faultline/example-api'
+import type { AppRouter } from '@faultline/example-api/router'
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client'
+import { EventSource } from 'eventsource'
 import pino from 'pino'
 import superjson from 'superjson'
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
@@ -28,10 +35,33 @@ beforeEach(() => {
 const query = (path: string, input: unknown) =>
   `${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`
 
-test('the landing page is served at /', async () => {
-  const res = await fetch(`${url}/`)
-  expect(res.status).toBe(200)
-  expect(await res.text()).toContain('Faultline example service')
+test('the built page is served at / with its assets; files outside it never are', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'faultline-web-'))
+  mkdirSync(join(root, 'assets'))
+  writeFileSync(join(root, 'index.html'), '<!doctype html><div id="root"></div>')
+  writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)')
+  const page = await listen(createApp({ logger: false, webRoot: `${root}/` }).server)
+  try {
+    const index = await fetch(`${page.url}/`)
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await index.text()).toContain('<div id="root">')
+    const asset = await fetch(`${page.url}/assets/app.js`)
+    expect(asset.headers.get('cache-control')).toContain('immutable')
+    const escape = await fetch(`${page.url}/..%2f..%2fetc%2fpasswd`)
+    expect(escape.status).toBe(404)
+    expect(escape.headers.get('content-type')).toBe('application/problem+json')
+  } finally {
+    await page.close()
+  }
+})
+
+test('without a built page, / answers a page of links to each failure', async () => {
+  const page = await listen(createApp({ logger: false, webRoot: join(tmpdir(), 'faultline-no-such-dir/') }).server)
+  try {
+    expect(await (await fetch(`${page.url}/`)).text()).toContain('Faultline example service')
+  } finally {
+    await page.close()
+  }
 })
 
 test('a missing order answers ORDER_NOT_FOUND with typed data, logged once at info by pino', async () => {
@@ -103,4 +133,59 @@ test('the rate-limited procedure answers 429 with Retry-After after three calls'
   }
   expect(statuses).toEqual([200, 200, 200, 429])
   expect(Number(retryAfter)).toBeGreaterThan(0)
+})
+
+test('the deliberate output-validation bug is answered INTERNAL and logged as a server bug', async () => {
+  const created = await fetch(`${url}/trpc/order.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(superjson.serialize({ sku: 'sku-mug', quantity: 2, email: 'b@example.test' })),
+  })
+  const { order } = superjson.deserialize<{ order: { id: string } }>(
+    ((await created.json()) as { result: { data: never } }).result.data,
+  )
+  lines.splice(0)
+  const res = await fetch(query('orderSummary', { id: order.id }))
+  expect(res.status).toBe(500)
+  expect(await res.text()).not.toContain('EUR')
+  await new Promise((r) => setImmediate(r))
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatchObject({ level: 50, reason: expect.stringMatching(/^output validation failed/) })
+  expect(lines[0]?.issues).toEqual([expect.objectContaining({ path: ['total'] })])
+})
+
+test('order updates stream the order until it is paid, and a missing order ends with ORDER_NOT_FOUND', async () => {
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      faultlineLink(),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: `${url}/trpc`, transformer: superjson, EventSource }),
+        false: httpLink({ url: `${url}/trpc`, transformer: superjson }),
+      }),
+    ],
+  })
+  const { order } = await client.order.create.mutate({ sku: 'sku-tee', quantity: 1, email: 'c@example.test' })
+  const statuses: string[] = []
+  const ended = new Promise<void>((resolve, reject) => {
+    client.orderUpdates.subscribe(
+      { id: order.id },
+      {
+        onData: (o) => {
+          statuses.push(o.status)
+          if (o.status === 'pending') void client.order.pay.mutate({ id: order.id, card: '4242424242424242' })
+        },
+        onComplete: () => resolve(),
+        onError: reject,
+      },
+    )
+  })
+  await ended
+  expect(statuses).toEqual(['pending', 'paid'])
+
+  const failure = await new Promise<unknown>((resolve) => {
+    client.orderUpdates.subscribe({ id: 'ord_gone' }, { onError: resolve, onComplete: () => resolve('completed') })
+  })
+  if (!isFaultlineError(failure, 'ORDER_NOT_FOUND')) throw new Error(`expected ORDER_NOT_FOUND, got ${String(failure)}`)
+  expect(failure.details).toEqual({ orderId: 'ord_gone' })
 })

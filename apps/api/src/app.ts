@@ -3,8 +3,8 @@ import type { Logger } from '@faultline/server'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { errors } from './errors'
 import { indexPage } from './page'
-import { serveStatic, WEB_DIST } from './static'
 import { createApi } from './router'
+import { serveStatic, WEB_DIST } from './static'
 import { createStore } from './store'
 
 const TOKENS: Record<string, { id: string; role: 'customer' | 'admin' }> = {

@@ -3,8 +3,8 @@ import { initTRPC } from '@trpc/server'
 import superjson from 'superjson'
 import { z } from 'zod'
 import { errors, GatewayDeclined, MailboxBounced } from './errors'
-import { sendReceipt } from './tasks'
 import type { Store } from './store'
+import { sendReceipt } from './tasks'
 
 export interface Context {
   requestId: string

@@ -99,7 +99,9 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
     }
   }
 
-  const tasks = options.background ? createBackground(engine, options.background, errorFormatter) : undefined
+  const tasks = options.background
+    ? createBackground<TCatalog, TTasks>(engine, options.background, errorFormatter)
+    : undefined
   const needTasks = (what: string) => {
     if (!tasks)
       throw new TypeError(

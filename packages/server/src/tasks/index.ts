@@ -1,8 +1,10 @@
+import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
 import type { Resolver } from '../resolver'
 import { type Background, callBackground, REQUEST_TASKS, RequestTasks } from './background'
 import type { AnyTaskDefinition } from './define'
 import { requireTask, taskIdInput, watchTask } from './router'
+import type { TaskRecord } from './store'
 import { type BackgroundOptions, createTaskRunner } from './runner'
 
 type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
@@ -12,7 +14,7 @@ type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
   : never
 
 /** Everything background tasks add to a Faultline instance. */
-export function createBackground<TTasks extends readonly AnyTaskDefinition[]>(
+export function createBackground<TCatalog extends AnyCatalog, TTasks extends readonly AnyTaskDefinition[]>(
   engine: Resolver,
   opts: BackgroundOptions<TTasks>,
   errorFormatter: NonNullable<Formatter>,
@@ -30,9 +32,13 @@ export function createBackground<TTasks extends readonly AnyTaskDefinition[]>(
     return result
   })
 
+  // records hold envelopes the engine built from this catalog: clients get them typed
+  type Record = TaskRecord<inferEnvelope<TCatalog>>
   const router = tt.router({
-    status: tt.procedure.input(taskIdInput).query(({ input }) => requireTask(runner, input.id)),
-    watch: tt.procedure.input(taskIdInput).subscription(({ input, signal }) => watchTask(runner, input.id, signal)),
+    status: tt.procedure.input(taskIdInput).query(async ({ input }) => (await requireTask(runner, input.id)) as Record),
+    watch: tt.procedure
+      .input(taskIdInput)
+      .subscription(({ input, signal }) => watchTask(runner, input.id, signal) as AsyncGenerator<Record, void>),
   })
 
   return {
