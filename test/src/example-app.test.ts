@@ -47,9 +47,9 @@ test('the built page is served at / with its assets; files outside it never are'
     expect(await index.text()).toContain('<div id="root">')
     const asset = await fetch(`${page.url}/assets/app.js`)
     expect(asset.headers.get('cache-control')).toContain('immutable')
-    const escape = await fetch(`${page.url}/..%2f..%2fetc%2fpasswd`)
-    expect(escape.status).toBe(404)
-    expect(escape.headers.get('content-type')).toBe('application/problem+json')
+    const outside = await fetch(`${page.url}/..%2f..%2fetc%2fpasswd`)
+    expect(outside.status).toBe(404)
+    expect(outside.headers.get('content-type')).toBe('application/problem+json')
   } finally {
     await page.close()
   }

@@ -10,7 +10,7 @@ export const SKUS = [
   ['sku-poster', 'Poster (sold out)'],
 ] as const
 
-/** A labelled input with its field error right below it. */
+/** A labelled input (given the id `name`) with its field error right below it. */
 function Field({
   label,
   name,
@@ -23,15 +23,15 @@ function Field({
   children: ReactNode
 }) {
   return (
-    <label className="field">
-      <span>{label}</span>
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
       {children}
       {errors?.[0] && (
         <span className="field-error" data-testid={`field-error-${name}`}>
           {errors[0]}
         </span>
       )}
-    </label>
+    </div>
   )
 }
 
@@ -60,7 +60,7 @@ export function OrderForm({ onPlaced }: { onPlaced: (placed: { orderId: string; 
     >
       <h2>Place an order</h2>
       <Field label="Product" name="sku" errors={fields.sku}>
-        <select name="sku" value={sku} onChange={(e) => setSku(e.target.value)}>
+        <select id="sku" name="sku" value={sku} onChange={(e) => setSku(e.target.value)}>
           {SKUS.map(([value, label]) => (
             <option key={value} value={value}>
               {label}
@@ -69,10 +69,22 @@ export function OrderForm({ onPlaced }: { onPlaced: (placed: { orderId: string; 
         </select>
       </Field>
       <Field label="Quantity" name="quantity" errors={fields.quantity}>
-        <input name="quantity" type="number" value={quantity} onChange={(e) => setQuantity(e.target.value)} />
+        <input
+          id="quantity"
+          name="quantity"
+          type="number"
+          value={quantity}
+          onChange={(e) => setQuantity(e.target.value)}
+        />
       </Field>
       <Field label="Email for the receipt" name="email" errors={fields.email}>
-        <input name="email" value={email} onChange={(e) => setEmail(e.target.value)} placeholder="you@example.com" />
+        <input
+          id="email"
+          name="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          placeholder="you@example.com"
+        />
       </Field>
       <button type="submit" disabled={create.isPending}>
         Place order

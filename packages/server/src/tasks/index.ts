@@ -4,8 +4,8 @@ import type { Resolver } from '../resolver'
 import { type Background, callBackground, REQUEST_TASKS, RequestTasks } from './background'
 import type { AnyTaskDefinition } from './define'
 import { requireTask, taskIdInput, watchTask } from './router'
-import type { TaskRecord } from './store'
 import { type BackgroundOptions, createTaskRunner } from './runner'
+import type { TaskRecord } from './store'
 
 type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
   ? O extends { errorFormatter?: infer F }
