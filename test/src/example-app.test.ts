@@ -189,3 +189,15 @@ test('order updates stream the order until it is paid, and a missing order ends 
   if (!isFaultlineError(failure, 'ORDER_NOT_FOUND')) throw new Error(`expected ORDER_NOT_FOUND, got ${String(failure)}`)
   expect(failure.details).toEqual({ orderId: 'ord_gone' })
 })
+
+test('the authenticated report: UNAUTHORIZED with WWW-Authenticate, FORBIDDEN for a customer, data for an admin', async () => {
+  const anonymous = await fetch(`${url}/trpc/admin.report`)
+  expect(anonymous.status).toBe(401)
+  expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="faultline-example"')
+  const customer = await fetch(`${url}/trpc/admin.report`, { headers: { authorization: 'Bearer customer-token' } })
+  expect(customer.status).toBe(403)
+  const forbidden = superjson.deserialize<{ data: { error: unknown } }>((await customer.json()).error)
+  expect(forbidden.data.error).toMatchObject({ code: 'FORBIDDEN', declared: true })
+  const admin = await fetch(`${url}/trpc/admin.report`, { headers: { authorization: 'Bearer admin-token' } })
+  expect(admin.status).toBe(200)
+})
