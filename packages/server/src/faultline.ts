@@ -8,6 +8,7 @@ import {
   toProblemDetails,
 } from '@faultline/contract'
 import type { TRPCError, TRPCProcedureType } from '@trpc/server'
+import { DECLARATION_PROBE } from './inspect-declarations'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
 import { createResolver, requestIdOfCtx } from './resolver'
@@ -193,6 +194,12 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
       }
       const declared: ReadonlySet<string> = new Set(codes)
       return (opts) => {
+        // inspectDeclarations asks what this procedure declares: answer, and format nothing
+        const probe = (opts.error as { [DECLARATION_PROBE]?: string[][] })[DECLARATION_PROBE]
+        if (probe) {
+          probe.push([...declared])
+          return undefined
+        }
         try {
           engine.noteDeclaration(opts.error, opts.ctx, declared)
           const c = engine.classifyOnce(opts.error, opts)

@@ -8,6 +8,7 @@ export {
   type ResponseMetaOptions,
 } from './faultline'
 export { type Handler, type HandlerFn, type HandlerInfo, handle } from './handlers'
+export { type DeclarationMap, inspectDeclarations } from './inspect-declarations'
 export { createConsoleLogger } from './log'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'
 export { REQUEST_ID_HEADER } from './request-id'
