@@ -52,12 +52,34 @@ interface EnvelopeBase<TCode extends string> {
   debug?: DebugInfo
 }
 
-/** The Faultline error envelope (wire format version 1), carried in tRPC's `shape.data.error`. */
-export type ErrorEnvelope<TCode extends string = string, TData = unknown> = EnvelopeBase<TCode> &
-  (unknown extends TData ? { data?: unknown } : [TData] extends [undefined] ? { data?: undefined } : { data: TData })
+/** An envelope of a code that carries data. */
+export interface DataEnvelope<TCode extends string, TData> extends EnvelopeBase<TCode> {
+  data: TData
+}
+
+/** An envelope of a code without data. */
+export interface PlainEnvelope<TCode extends string> extends EnvelopeBase<TCode> {
+  data?: undefined
+}
+
+/** An envelope whose data is not known statically. */
+export interface UnknownEnvelope<TCode extends string> extends EnvelopeBase<TCode> {
+  data?: unknown
+}
+
+/**
+ * The Faultline envelope (wire format version 1), carried in tRPC's
+ * `shape.data.error`. Each variant is an interface, not an intersection:
+ * unions of many of them stay cheap for the type checker.
+ */
+export type ErrorEnvelope<TCode extends string = string, TData = unknown> = unknown extends TData
+  ? UnknownEnvelope<TCode>
+  : [TData] extends [undefined]
+    ? PlainEnvelope<TCode>
+    : DataEnvelope<TCode, TData>
 
 /** Any envelope, whatever its code. */
-export type AnyEnvelope = EnvelopeBase<string> & { data?: unknown }
+export type AnyEnvelope = UnknownEnvelope<string>
 
 /** The envelopes a catalog can produce: a union discriminated by `code`. */
 export type inferEnvelope<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>> = {

@@ -1,5 +1,5 @@
 import { isValidCode } from './codes'
-import { type AnyEnvelope, type DebugCause, type DebugInfo, ENVELOPE_VERSION, type RetryInfo } from './envelope'
+import { type AnyEnvelope, type DebugInfo, ENVELOPE_VERSION } from './envelope'
 import type { Issue } from './issues'
 
 /** What `parseEnvelope` returns: a clean envelope, or why the value is not one. */
@@ -47,49 +47,19 @@ function sanitize(value: unknown, depth: number): { ok: true; value: unknown } |
   return { ok: true, value: out }
 }
 
-function parseIssue(value: unknown): Issue | undefined {
-  if (!isPlainRecord(value)) return undefined
+function isIssue(value: unknown): value is Issue {
+  if (!isPlainRecord(value)) return false
   const path = own(value, 'path')
-  const pointer = own(value, 'pointer')
-  const code = own(value, 'code')
-  const message = own(value, 'message')
-  if (!Array.isArray(path) || !path.every((p) => typeof p === 'string' || typeof p === 'number')) return undefined
-  if (typeof pointer !== 'string' || typeof code !== 'string' || typeof message !== 'string') return undefined
-  return { path: [...path], pointer, code, message }
+  return (
+    Array.isArray(path) &&
+    path.every((p) => typeof p === 'string' || typeof p === 'number') &&
+    typeof own(value, 'pointer') === 'string' &&
+    typeof own(value, 'code') === 'string' &&
+    typeof own(value, 'message') === 'string'
+  )
 }
 
-function parseRetry(value: unknown): RetryInfo | undefined {
-  if (!isPlainRecord(value) || typeof own(value, 'retryable') !== 'boolean') return undefined
-  const afterMs = own(value, 'afterMs')
-  if (afterMs !== undefined && (typeof afterMs !== 'number' || !Number.isFinite(afterMs) || afterMs < 0))
-    return undefined
-  const retry: RetryInfo = { retryable: own(value, 'retryable') as boolean }
-  if (afterMs !== undefined) retry.afterMs = afterMs
-  return retry
-}
-
-function parseDebug(value: unknown): DebugInfo | undefined {
-  if (!isPlainRecord(value)) return undefined
-  const debug: DebugInfo = {}
-  const message = own(value, 'message')
-  const stack = own(value, 'stack')
-  const cause = own(value, 'cause')
-  if (typeof message === 'string') debug.message = message
-  if (typeof stack === 'string') debug.stack = stack
-  if (Array.isArray(cause)) {
-    debug.cause = cause.filter(isPlainRecord).map((c): DebugCause => {
-      const link: DebugCause = { name: String(own(c, 'name') ?? 'Error'), message: String(own(c, 'message') ?? '') }
-      const s = own(c, 'stack')
-      if (typeof s === 'string') link.stack = s
-      return link
-    })
-  }
-  if (Object.hasOwn(value, 'input')) {
-    const input = sanitize(own(value, 'input'), 0)
-    if (input.ok) debug.input = input.value
-  }
-  return debug
-}
+const OPTIONAL_STRINGS = ['requestId', 'traceId', 'help'] as const
 
 /**
  * Checks that a value is a version-1 envelope and returns a clean copy: only
@@ -97,49 +67,58 @@ function parseDebug(value: unknown): DebugInfo | undefined {
  * (as RFC 9457 asks of consumers). Needs no schema library.
  */
 export function parseEnvelope(value: unknown): ParseResult {
-  const fail = (reason: string): ParseResult => ({ ok: false, reason })
-  if (!isPlainRecord(value)) return fail('envelope is not an object')
-  if (own(value, 'v') !== ENVELOPE_VERSION) return fail(`unsupported envelope version ${String(own(value, 'v'))}`)
+  const bad = (what: string): ParseResult => ({ ok: false, reason: `envelope ${what}` })
+  if (!isPlainRecord(value)) return bad('is not an object')
+  const v = own(value, 'v')
+  if (v !== ENVELOPE_VERSION) return bad(`version ${String(v)} is not supported`)
   const code = own(value, 'code')
-  if (typeof code !== 'string' || !isValidCode(code)) return fail('envelope code is not an UPPER_SNAKE string')
+  if (typeof code !== 'string' || !isValidCode(code)) return bad('code is not an UPPER_SNAKE string')
   const status = own(value, 'status')
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    return fail('envelope status is not an HTTP status')
-  }
+  if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599)
+    return bad('status is not an HTTP status')
   const message = own(value, 'message')
-  if (typeof message !== 'string') return fail('envelope message is not a string')
-  const retry = parseRetry(own(value, 'retry'))
-  if (!retry) return fail('envelope retry is not { retryable: boolean, afterMs?: number }')
+  if (typeof message !== 'string') return bad('message is not a string')
+  const retry = own(value, 'retry')
+  const retryable = isPlainRecord(retry) ? own(retry, 'retryable') : undefined
+  const afterMs = isPlainRecord(retry) ? own(retry, 'afterMs') : undefined
+  if (
+    typeof retryable !== 'boolean' ||
+    (afterMs !== undefined && !((afterMs as number) >= 0 && Number.isFinite(afterMs)))
+  ) {
+    return bad('retry is not { retryable: boolean, afterMs?: number }')
+  }
 
-  const envelope: AnyEnvelope = { v: ENVELOPE_VERSION, code, status, message, retry }
-  if (Object.hasOwn(value, 'data')) {
-    const data = sanitize(own(value, 'data'), 0)
-    if (!data.ok) return fail('envelope data is nested too deeply')
-    envelope.data = data.value
+  const envelope: AnyEnvelope = {
+    v: ENVELOPE_VERSION,
+    code,
+    status: status as number,
+    message,
+    retry: afterMs === undefined ? { retryable } : { retryable, afterMs: afterMs as number },
   }
   const issues = own(value, 'issues')
   if (issues !== undefined) {
-    if (!Array.isArray(issues)) return fail('envelope issues is not an array')
-    const parsed: Issue[] = []
-    for (const raw of issues) {
-      const issue = parseIssue(raw)
-      if (!issue) return fail('envelope issues has an entry that is not { path, pointer, code, message }')
-      parsed.push(issue)
-    }
-    envelope.issues = parsed
+    if (!Array.isArray(issues) || !issues.every(isIssue))
+      return bad('issues is not a list of { path, pointer, code, message }')
+    envelope.issues = issues.map((i) => ({ path: [...i.path], pointer: i.pointer, code: i.code, message: i.message }))
   }
-  for (const key of ['requestId', 'traceId', 'help'] as const) {
-    const v = own(value, key)
-    if (v === undefined) continue
-    if (typeof v !== 'string') return fail(`envelope ${key} is not a string`)
-    envelope[key] = v
+  for (const key of OPTIONAL_STRINGS) {
+    const s = own(value, key)
+    if (s === undefined) continue
+    if (typeof s !== 'string') return bad(`${key} is not a string`)
+    envelope[key] = s
   }
   const declared = own(value, 'declared')
   if (declared !== undefined) {
-    if (typeof declared !== 'boolean') return fail('envelope declared is not a boolean')
+    if (typeof declared !== 'boolean') return bad('declared is not a boolean')
     envelope.declared = declared
   }
-  const debug = parseDebug(own(value, 'debug'))
-  if (debug) envelope.debug = debug
+  // data and debug (debug exposure only) are kept as sent, minus prototype-polluting keys
+  for (const key of ['data', 'debug'] as const) {
+    if (!Object.hasOwn(value, key)) continue
+    const copy = sanitize(own(value, key), 0)
+    if (!copy.ok) return bad(`${key} is nested too deeply`)
+    if (key === 'data') envelope.data = copy.value
+    else if (isPlainRecord(copy.value)) envelope.debug = copy.value as DebugInfo
+  }
   return { ok: true, envelope }
 }

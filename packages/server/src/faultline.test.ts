@@ -2,9 +2,10 @@ import { defineErrors, FaultlineError } from '@faultline/contract'
 import { TRPCError } from '@trpc/server'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
-import { createFaultline } from './faultline'
+import { createFaultline, type FormatterOptions } from './faultline'
 import { handle } from './handlers'
 import type { Logger, ReportEvent } from './options'
+import type { FaultlineShape } from './shape'
 
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
@@ -22,9 +23,16 @@ function recorder() {
 }
 
 /** Formats an error the way tRPC calls the formatter. */
-function format(fl: ReturnType<typeof createFaultline>, thrown: unknown, path = 'p') {
+function format(fl: { errorFormatter: (opts: FormatterOptions) => unknown }, thrown: unknown, path = 'p') {
   const error = thrown instanceof TRPCError ? thrown : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: thrown })
-  return fl.errorFormatter({ error, type: 'query', path, input: { q: 1 }, ctx: { requestId: 'r1' }, shape: {} })
+  return fl.errorFormatter({
+    error,
+    type: 'query',
+    path,
+    input: { q: 1 },
+    ctx: { requestId: 'r1' },
+    shape: {},
+  }) as FaultlineShape
 }
 
 afterEach(() => {

@@ -12,7 +12,7 @@ import { DECLARATION_PROBE } from './inspect-declarations'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
 import { createResolver, requestIdOfCtx } from './resolver'
-import { type DeclaredShape, type FaultlineShape, toShape } from './shape'
+import { type CatalogShape, type DeclaredShape, toShape } from './shape'
 import { createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
 import type { BackgroundOptions } from './tasks/runner'
@@ -76,7 +76,7 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
   },
 ) {
   const engine = createResolver(options)
-  type Shape = FaultlineShape<inferEnvelope<TCatalog>>
+  type Shape = CatalogShape<TCatalog>
 
   // request task states that are handed off from responseMeta (no node response to watch)
   const handOffs = new WeakMap<object, RequestTasks>()
@@ -185,8 +185,8 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
      */
     declare<const TCodes extends inferCodes<TCatalog> = never>(
       ...codes: TCodes[]
-    ): (opts: FormatterOptions) => DeclaredShape<inferEnvelope<TCatalog, TCodes | ImplicitCode>, TCodes> | undefined {
-      type Declared = DeclaredShape<inferEnvelope<TCatalog, TCodes | ImplicitCode>, TCodes>
+    ): (opts: FormatterOptions) => DeclaredShape<TCatalog, TCodes> | undefined {
+      type Declared = DeclaredShape<TCatalog, TCodes>
       for (const code of codes) {
         if (!getDefinition(options.errors, code)) {
           throw new TypeError(`fl.declare: ${String(code)} is not a code of this catalog`)

@@ -12,7 +12,7 @@ export { type DeclarationMap, inspectDeclarations } from './inspect-declarations
 export { createConsoleLogger } from './log'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'
 export { REQUEST_ID_HEADER } from './request-id'
-export type { DeclaredShape, FaultlineShape } from './shape'
+export type { CatalogShape, CatalogShapeData, DeclaredShape, FaultlineShape } from './shape'
 export type { Background } from './tasks'
 export {
   type AnyTaskDefinition,

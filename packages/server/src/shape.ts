@@ -1,4 +1,12 @@
-import type { AnyEnvelope, DeclaredBrand, TRPCCodeKey } from '@faultline/contract'
+import type {
+  AnyCatalog,
+  AnyEnvelope,
+  DeclaredBrand,
+  ImplicitCode,
+  inferCodes,
+  inferEnvelope,
+  TRPCCodeKey,
+} from '@faultline/contract'
 import type { TRPCErrorShape } from '@trpc/server'
 import { type TRPC_ERROR_CODE_NUMBER, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
 import type { Failure } from './envelope'
@@ -18,8 +26,32 @@ export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape 
   }
 }
 
+/** The `data` of a catalog's shape. */
+export interface CatalogShapeData<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog>> {
+  code: TRPCCodeKey
+  httpStatus: number
+  path?: string
+  error: inferEnvelope<TCatalog, TCodes>
+}
+
+/**
+ * The shape of a catalog's errors, limited to `TCodes`. Parameterised by the
+ * catalog and its codes rather than by the envelope union, so that tRPC's
+ * per-procedure type relations compare code unions instead of every envelope.
+ */
+export interface CatalogShape<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>>
+  extends TRPCErrorShape {
+  code: TRPC_ERROR_CODE_NUMBER
+  message: string
+  data: CatalogShapeData<TCatalog, TCodes>
+}
+
 /** The shape of a procedure that declared `TCodes`: clients narrow its errors to them. */
-export type DeclaredShape<TEnvelope, TCodes extends string> = FaultlineShape<TEnvelope> & DeclaredBrand<TCodes>
+export type DeclaredShape<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog>> = CatalogShape<
+  TCatalog,
+  TCodes | ImplicitCode
+> &
+  DeclaredBrand<TCodes>
 
 // JSON-RPC's "server error" in the implementation-defined range: no tRPC client treats it as a dropped connection.
 const TERMINAL_SERVER_ERROR = -32000
