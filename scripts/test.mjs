@@ -13,7 +13,11 @@ rmSync(report, { force: true })
 // the browser tests load the built page and drive Debian's chromium: both must be there first
 const web = new URL('../apps/web/', import.meta.url)
 const vite = join(dirname(createRequire(new URL('package.json', web)).resolve('vite/package.json')), 'bin/vite.js')
+// the type-cost budget reads the packages' built declarations, as a user's project would
+const tsdown = join(dirname(require.resolve('tsdown/package.json')), 'dist/run.mjs')
+const packages = ['contract', 'server', 'client'].map((p) => new URL(`../packages/${p}/`, import.meta.url))
 for (const [what, command, args, cwd] of [
+  ...packages.map((dir) => [`build ${dir.pathname}`, process.execPath, [tsdown, '--log-level', 'warn'], dir]),
   ['build the example page', process.execPath, [vite, 'build', '--logLevel', 'warn'], web],
   ['find chromium', 'bash', ['scripts/ensure-chromium.sh'], undefined],
 ]) {

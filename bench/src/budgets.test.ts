@@ -1,0 +1,27 @@
+// Budgets that are deterministic, so CI can hold them: bytes of the client
+// bundle and type instantiations of a 300-procedure router. Timings live in
+// `pnpm bench`, never here.
+import { expect, test } from 'vitest'
+import { measureBundle } from './bundle'
+import { measureTypes } from './types'
+
+const CLIENT_BUDGET_BYTES = 2048
+
+test(`Faultline's link and helpers add at most ${CLIENT_BUDGET_BYTES} bytes min+gzip, and pull in no zod and no server code`, async () => {
+  const plain = await measureBundle('plain')
+  const faultline = await measureBundle('faultline')
+  expect(faultline.gzipBytes - plain.gzipBytes).toBeLessThanOrEqual(CLIENT_BUDGET_BYTES)
+  expect(faultline.packages).toEqual(['@faultline/client', '@faultline/contract', '@trpc/client', '@trpc/server'])
+  const withFetch = await measureBundle('faultline-fetch')
+  expect(withFetch.packages).not.toContain('zod')
+})
+
+// The goal is 1.10x plain tRPC; it is met at 3,000 procedures but not yet at 300
+// (see BENCHMARKS.md). This guard keeps the measured cost from growing meanwhile.
+const TYPE_RATIO_GUARD = 1.3
+
+test('a 300-procedure router with declared errors and narrowing client code type-checks, within the guard', () => {
+  const plain = measureTypes('plain', 300)
+  const faultline = measureTypes('faultline', 300)
+  expect(faultline.instantiations / plain.instantiations).toBeLessThanOrEqual(TYPE_RATIO_GUARD)
+})

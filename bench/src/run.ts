@@ -1,0 +1,46 @@
+// pnpm bench: the client bundle, the type-check cost at three sizes and the
+// micro benchmarks, each against plain tRPC. Figures go to BENCHMARKS.md.
+import { cpus, totalmem } from 'node:os'
+import { measureBundle } from './bundle'
+import { runMicro } from './micro'
+import { measureTypes } from './types'
+
+console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
+
+const [plain, faultline, withFetch] = await Promise.all([
+  measureBundle('plain'),
+  measureBundle('faultline'),
+  measureBundle('faultline-fetch'),
+])
+console.table({
+  'plain tRPC': { minBytes: plain.minBytes, gzipBytes: plain.gzipBytes, added: 0 },
+  '+ link and helpers': {
+    minBytes: faultline.minBytes,
+    gzipBytes: faultline.gzipBytes,
+    added: faultline.gzipBytes - plain.gzipBytes,
+  },
+  '+ faultlineFetch too': {
+    minBytes: withFetch.minBytes,
+    gzipBytes: withFetch.gzipBytes,
+    added: withFetch.gzipBytes - plain.gzipBytes,
+  },
+})
+
+const sizes = (process.env.BENCH_SIZES ?? '300,1000,3000').split(',').map(Number)
+const typeRows = sizes.map((n) => {
+  const p = measureTypes('plain', n)
+  const f = measureTypes('faultline', n)
+  return {
+    procedures: n,
+    plainInstantiations: p.instantiations,
+    faultlineInstantiations: f.instantiations,
+    ratio: Number((f.instantiations / p.instantiations).toFixed(3)),
+    plainCheckS: p.checkSeconds,
+    faultlineCheckS: f.checkSeconds,
+    plainMemMb: Math.round(p.memoryKb / 1024),
+    faultlineMemMb: Math.round(f.memoryKb / 1024),
+  }
+})
+console.table(typeRows)
+
+console.table(await runMicro())
