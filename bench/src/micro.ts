@@ -23,7 +23,8 @@ const kinds: Record<string, () => TRPCError> = {
   validation: () => new TRPCError({ code: 'BAD_REQUEST', cause: zodError }),
 }
 
-const format = (config: typeof plain._config, error: TRPCError) =>
+type AnyConfig = Parameters<typeof getTRPCErrorShape>[0]['config']
+const format = (config: AnyConfig, error: TRPCError) =>
   getTRPCErrorShape({ config, error, type: 'query', path: 'user.byId', input: { id: 'u_1' }, ctx: { requestId: 'r' } })
 
 const shape = format(faultline._config, kinds.declared?.() as TRPCError)
