@@ -27,7 +27,7 @@ const opts = (error: TRPCError, ctx: unknown, input?: unknown) => ({
   shape: {},
 })
 
-describe('review regressions', () => {
+describe('regressions', () => {
   test('a shared TRPCError thrown by two requests is resolved, logged and reported for each', () => {
     const log = lines()
     const fl = createFaultline({ errors, logger: log.logger, expose: 'debug' })
