@@ -84,6 +84,8 @@ sample.unref()
 process.on('message', (message) => {
   if (message === 'rss') process.send?.({ peakRss })
   if (message === 'reset-rss') peakRss = process.memoryUsage().rss
+  // a clean exit, so `--cpu-prof` can write its profile
+  if (message === 'exit') process.exit(0)
 })
 server.listen(0, '127.0.0.1', () => {
   const address = server.address()

@@ -73,7 +73,9 @@ export async function runHttp() {
   const servers = { plain: await start('plain'), faultline: await start('faultline') }
   const rows: Record<string, unknown>[] = []
   try {
+    const only = process.env.SCENARIOS?.split(',')
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (only && !only.includes(name)) continue
       for (const connections of CONNECTIONS) {
         for (const mode of ['plain', 'faultline'] as const) await load(servers[mode].port, scenario, connections, 1) // warm-up
         const runs: Record<Mode, Awaited<ReturnType<typeof load>>[]> = { plain: [], faultline: [] }

@@ -110,8 +110,8 @@ export function buildFailure(c: Classified, ctx: EnvelopeContext): Failure {
   if (ctx.traceId !== undefined) envelope.traceId = ctx.traceId
   if (def.help !== undefined) envelope.help = def.help
   if (ctx.expose === 'debug') {
-    const original = describe(c.original)
-    const causes = causeChain(c.original)
+    const original = describe(c.original, true)
+    const causes = causeChain(c.original, true)
     envelope.debug = {}
     if (original.message !== envelope.message) envelope.debug.message = original.message
     if (original.stack) envelope.debug.stack = original.stack

@@ -25,14 +25,18 @@ function clip(text: string): string {
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)` : text
 }
 
-/** Name, message and stack of any thrown value, for logs and `debug` exposure. */
-export function describe(value: unknown): DebugCause {
+/**
+ * Name, message and (when asked) stack of any thrown value, for logs and
+ * `debug` exposure. Reading `stack` formats it, which is costly: only the
+ * places that show a stack ask for it.
+ */
+export function describe(value: unknown, withStack = false): DebugCause {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) {
     return { name: typeof value, message: clip(safeString(value)) }
   }
   const name = safeGet(value, 'name')
   const message = safeGet(value, 'message')
-  const stack = safeGet(value, 'stack')
+  const stack = withStack ? safeGet(value, 'stack') : undefined
   const out: DebugCause = {
     name: typeof name === 'string' ? name : 'Error',
     message: clip(typeof message === 'string' ? message : safeString(message ?? '')),
@@ -44,13 +48,13 @@ export function describe(value: unknown): DebugCause {
 const MAX_CAUSES = 16
 
 /** The `cause` chain below an error, cut at cycles and after a fixed depth. */
-export function causeChain(value: unknown): DebugCause[] {
+export function causeChain(value: unknown, withStack = false): DebugCause[] {
   const seen = new Set<unknown>([value])
   const out: DebugCause[] = []
   let current = safeGet(value, 'cause')
   while (current !== undefined && out.length < MAX_CAUSES && !seen.has(current)) {
     seen.add(current)
-    out.push(describe(current))
+    out.push(describe(current, withStack))
     current = safeGet(current, 'cause')
   }
   return out

@@ -31,10 +31,11 @@ function levelOf(c: Classified, status: number): keyof Logger {
 /** The one log line of a failure: expected errors without stack, crashes with stack and cause chain. */
 export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScope): [keyof Logger, object, string] {
   const level = levelOf(c, envelope.status)
-  const original = describe(c.original)
+  // stacks are logged for crashes only
+  const original = describe(c.original, !c.handled)
   // a validator's own message is a JSON dump of its issues; the summary says the same in one line
   const err: Record<string, unknown> = { type: original.name, message: c.issues ? c.message : original.message }
-  const causes = causeChain(c.original)
+  const causes = causeChain(c.original, !c.handled)
   if (c.handled) {
     if (causes.length) err.cause = causes.map(({ name, message }) => ({ type: name, message }))
   } else {
@@ -99,7 +100,10 @@ export function emit(
   }
   const hookFailed = (cause: unknown) => {
     try {
-      logger?.error({ error: describe(cause), requestId: envelope.requestId }, 'faultline: the report hook failed')
+      logger?.error(
+        { error: describe(cause, true), requestId: envelope.requestId },
+        'faultline: the report hook failed',
+      )
     } catch {
       // as above
     }

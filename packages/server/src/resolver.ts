@@ -138,7 +138,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     }
     if (requestId) envelope.requestId = requestId
     try {
-      logger?.error({ error: describe(cause), requestId }, 'faultline: failed to format an error')
+      logger?.error({ error: describe(cause, true), requestId }, 'faultline: failed to format an error')
     } catch {
       // nothing left to tell
     }
@@ -208,7 +208,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     /** Logs a fault of Faultline's own machinery (a store, a runner), never a request's failure. */
     logInternal(msg: string, cause: unknown, extra: Record<string, unknown> = {}) {
       try {
-        logger?.error({ ...extra, error: describe(cause) }, msg)
+        logger?.error({ ...extra, error: describe(cause, true) }, msg)
       } catch {
         // a broken logger has nowhere left to report to
       }
