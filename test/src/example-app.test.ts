@@ -32,6 +32,17 @@ beforeEach(() => {
   lines.splice(0)
 })
 
+/** Places an order over raw HTTP and returns it. */
+async function createOrder(input: { sku: string; quantity: number; email: string }) {
+  const res = await fetch(`${url}/trpc/order.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(superjson.serialize(input)),
+  })
+  const body = (await res.json()) as { result: { data: never } }
+  return superjson.deserialize<{ order: { id: string } }>(body.result.data).order
+}
+
 const query = (path: string, input: unknown) =>
   `${url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`
 
@@ -93,14 +104,7 @@ test('the deliberate crash is answered generically and logged by pino with type 
 })
 
 test('a gateway decline is mapped by its handler to PAYMENT_DECLINED with a help link', async () => {
-  const created = await fetch(`${url}/trpc/order.create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(superjson.serialize({ sku: 'sku-mug', quantity: 1, email: 'a@example.test' })),
-  })
-  const { order } = superjson.deserialize<{ order: { id: string } }>(
-    ((await created.json()) as { result: { data: never } }).result.data,
-  )
+  const order = await createOrder({ sku: 'sku-mug', quantity: 1, email: 'a@example.test' })
   const paid = await fetch(`${url}/trpc/order.pay`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -136,14 +140,7 @@ test('the rate-limited procedure answers 429 with Retry-After after three calls'
 })
 
 test('the deliberate output-validation bug is answered INTERNAL and logged as a server bug', async () => {
-  const created = await fetch(`${url}/trpc/order.create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(superjson.serialize({ sku: 'sku-mug', quantity: 2, email: 'b@example.test' })),
-  })
-  const { order } = superjson.deserialize<{ order: { id: string } }>(
-    ((await created.json()) as { result: { data: never } }).result.data,
-  )
+  const order = await createOrder({ sku: 'sku-mug', quantity: 2, email: 'b@example.test' })
   lines.splice(0)
   const res = await fetch(query('orderSummary', { id: order.id }))
   expect(res.status).toBe(500)
