@@ -81,9 +81,17 @@ const sample = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss)
 }, 50)
 sample.unref()
+// CPU time spent since the last reset: divided by the requests served, what one request costs
+let cpuSince = process.cpuUsage()
 process.on('message', (message) => {
-  if (message === 'rss') process.send?.({ peakRss })
-  if (message === 'reset-rss') peakRss = process.memoryUsage().rss
+  if (message === 'rss') {
+    const cpu = process.cpuUsage(cpuSince)
+    process.send?.({ peakRss, cpuMicros: cpu.user + cpu.system })
+  }
+  if (message === 'reset-rss') {
+    peakRss = process.memoryUsage().rss
+    cpuSince = process.cpuUsage()
+  }
   // a clean exit, so `--cpu-prof` can write its profile
   if (message === 'exit') process.exit(0)
 })

@@ -1,7 +1,9 @@
 // HTTP runtime: plain tRPC and tRPC with Faultline, the same router, each in its
 // own process, loaded alternately with autocannon. Run: pnpm bench:http.
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork, spawnSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
+import { build } from 'esbuild'
 import superjson from 'superjson'
 
 type Mode = 'plain' | 'faultline'
@@ -30,13 +32,53 @@ const SCENARIOS: Record<string, { method?: string; path: string; body?: string }
   },
 }
 
+// The servers run as one bundled JavaScript file on plain node, as a deployed app does: no
+// TypeScript loader and no source maps, which would make every stack trace far dearer.
+const serverFile = new URL('../.generated/http-server.mjs', import.meta.url).pathname
+async function bundleServer() {
+  await build({
+    entryPoints: [new URL('./http-server.ts', import.meta.url).pathname],
+    outfile: serverFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    conditions: ['@faultline/source'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'warning',
+  })
+}
+
+// With two or more cores, each server runs on the last one and the load generator on the others,
+// so they do not take turns on one core. CPU_PIN=0 turns this off.
+const pin = process.env.CPU_PIN !== '0' && availableParallelism() > 1 && hasTaskset()
+function hasTaskset() {
+  return spawnSync('taskset', ['-V']).status === 0
+}
+if (pin) spawnSync('taskset', ['-cp', `0-${availableParallelism() - 2}`, String(process.pid)])
+
+// extra node flags for the servers, e.g. SERVER_ARGS=--cpu-prof
+const nodeArgs = process.env.SERVER_ARGS?.split(' ').filter(Boolean) ?? []
+
 function start(mode: Mode): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(new URL('./http-server.ts', import.meta.url).pathname, [mode], {
-    execArgv: ['--conditions=@faultline/source', '--import', 'tsx'],
+  const child = fork(serverFile, [mode], {
+    execPath: pin ? 'taskset' : process.execPath,
+    execArgv: pin ? ['-c', String(availableParallelism() - 1), process.execPath, ...nodeArgs] : nodeArgs,
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
   return new Promise((resolve) => child.once('message', (m) => resolve({ child, port: (m as { port: number }).port })))
+}
+
+// asks the server to exit on its own (so `--cpu-prof` can write its profile), killing it if it hangs
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill(), 5000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.send('exit')
+  })
 }
 
 function ask<T>(child: ChildProcess, message: string): Promise<T> {
@@ -60,6 +102,7 @@ async function load(port: number, scenario: (typeof SCENARIOS)[string], connecti
     ],
   })
   return {
+    total: result.requests.total,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -70,7 +113,11 @@ async function load(port: number, scenario: (typeof SCENARIOS)[string], connecti
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
 
 export async function runHttp() {
-  const servers = { plain: await start('plain'), faultline: await start('faultline') }
+  await bundleServer()
+  const servers = {
+    plain: await start('plain'),
+    faultline: await start(process.env.AA === '1' ? 'plain' : 'faultline'),
+  }
   const rows: Record<string, unknown>[] = []
   try {
     const only = process.env.SCENARIOS?.split(',')
@@ -78,18 +125,23 @@ export async function runHttp() {
       if (only && !only.includes(name)) continue
       for (const connections of CONNECTIONS) {
         for (const mode of ['plain', 'faultline'] as const) await load(servers[mode].port, scenario, connections, 1) // warm-up
-        const runs: Record<Mode, Awaited<ReturnType<typeof load>>[]> = { plain: [], faultline: [] }
+        type Run = Awaited<ReturnType<typeof load>> & { cpuPerRequest: number }
+        const runs: Record<Mode, Run[]> = { plain: [], faultline: [] }
         const peak: Record<Mode, number> = { plain: 0, faultline: 0 }
         for (let round = 0; round < ROUNDS; round++) {
           // alternate which goes first, so neither always runs on a warmer machine
           const order: Mode[] = round % 2 === 0 ? ['plain', 'faultline'] : ['faultline', 'plain']
           for (const mode of order) {
             servers[mode].child.send('reset-rss')
-            runs[mode].push(await load(servers[mode].port, scenario, connections, SECONDS))
-            peak[mode] = Math.max(peak[mode], (await ask<{ peakRss: number }>(servers[mode].child, 'rss')).peakRss)
+            const run = await load(servers[mode].port, scenario, connections, SECONDS)
+            const usage = await ask<{ peakRss: number; cpuMicros: number }>(servers[mode].child, 'rss')
+            runs[mode].push({ ...run, cpuPerRequest: usage.cpuMicros / Math.max(1, run.total) })
+            peak[mode] = Math.max(peak[mode], usage.peakRss)
           }
         }
         const ratios = runs.faultline.map((f, i) => f.rps / (runs.plain[i]?.rps ?? Number.NaN))
+        // capacity: how many requests one server CPU-second serves, Faultline over plain
+        const capacity = runs.faultline.map((f, i) => (runs.plain[i]?.cpuPerRequest ?? Number.NaN) / f.cpuPerRequest)
         rows.push({
           scenario: name,
           connections,
@@ -97,6 +149,9 @@ export async function runHttp() {
           faultlineRps: Math.round(median(runs.faultline.map((r) => r.rps))),
           ratio: Number(median(ratios).toFixed(3)),
           ratioSpread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+          cpuPerRequest: `${median(runs.plain.map((r) => r.cpuPerRequest)).toFixed(0)} / ${median(runs.faultline.map((r) => r.cpuPerRequest)).toFixed(0)} µs`,
+          capacity: Number(median(capacity).toFixed(3)),
+          capacitySpread: `${Math.min(...capacity).toFixed(2)}–${Math.max(...capacity).toFixed(2)}`,
           p50: `${median(runs.plain.map((r) => r.p50))} / ${median(runs.faultline.map((r) => r.p50))} ms`,
           p99: `${median(runs.plain.map((r) => r.p99))} / ${median(runs.faultline.map((r) => r.p99))} ms`,
           peakRssMb: `${Math.round(peak.plain / 2 ** 20)} / ${Math.round(peak.faultline / 2 ** 20)}`,
@@ -105,8 +160,7 @@ export async function runHttp() {
       }
     }
   } finally {
-    servers.plain.child.kill()
-    servers.faultline.child.kill()
+    await Promise.all(Object.values(servers).map(({ child }) => stop(child)))
   }
   return rows
 }

@@ -28,10 +28,40 @@ export interface EnvelopeContext {
   input: unknown
 }
 
+const MAX_PLAIN_DEPTH = 32
+
+/**
+ * Whether a value is plain JSON (strings, finite numbers, booleans, null, arrays
+ * and plain objects), which every transformer carries. Most error data is: it
+ * then skips the trial serialization. Anything else (a Date, a Map, a getter
+ * that throws, a cycle) answers false and gets the full check.
+ */
+function isPlainJson(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value)
+  if (typeof value !== 'object' || depth >= MAX_PLAIN_DEPTH) return false
+  try {
+    if (Array.isArray(value)) {
+      if (Object.getPrototypeOf(value) !== Array.prototype) return false
+      for (const item of value) if (!isPlainJson(item, depth + 1)) return false
+      return true
+    }
+    const proto = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) return false
+    for (const key in value) {
+      if (!Object.hasOwn(value, key) || !isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false
+    }
+    return Object.getOwnPropertySymbols(value).length === 0
+  } catch {
+    return false
+  }
+}
+
 function serializes(
   serialize: (value: unknown) => unknown,
   value: unknown,
 ): { ok: true } | { ok: false; reason: string } {
+  if (isPlainJson(value)) return { ok: true }
   try {
     serialize(value)
     return { ok: true }
