@@ -43,4 +43,15 @@ const typeRows = sizes.map((n) => {
 })
 console.table(typeRows)
 
+// where the added instantiations come from, at the smallest size: one piece of Faultline at a time
+const smallest = sizes[0] ?? 300
+let previous = measureTypes('plain', smallest).instantiations
+const stages = (['catalog', 'formatter', 'declared', 'faultline'] as const).map((variant) => {
+  const { instantiations } = measureTypes(variant, smallest)
+  const added = instantiations - previous
+  previous = instantiations
+  return { procedures: smallest, stage: variant, instantiations, added }
+})
+console.table(stages)
+
 console.table(await runMicro())

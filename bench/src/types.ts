@@ -3,10 +3,20 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
+/**
+ * The projects measured. `plain` and `faultline` are the comparison. The stages between them add
+ * one piece of Faultline at a time, with plain tRPC's client code, so the difference is attributed:
+ * `catalog` (defineErrors and createFaultline), `formatter` (+ errorFormatter), `declared`
+ * (+ `.errors(fl.declare(…))` on every procedure). `faultline` then swaps in the typed client code.
+ */
+export type Variant = 'plain' | 'catalog' | 'formatter' | 'declared' | 'faultline'
+
+const STAGE: Record<Variant, number> = { plain: 0, catalog: 1, formatter: 2, declared: 3, faultline: 4 }
+
 /** What tsc reports for one generated project. */
 export interface TypeCost {
   procedures: number
-  variant: 'plain' | 'faultline'
+  variant: Variant
   instantiations: number
   types: number
   memoryKb: number
@@ -17,10 +27,11 @@ const CODES = 30
 const SAMPLE = 50
 const root = fileURLToPath(new URL('../.generated/', import.meta.url))
 
-function routerSource(variant: TypeCost['variant'], procedures: number): string {
+function routerSource(variant: Variant, procedures: number): string {
   const perRouter = 10
   const lines = ["import { initTRPC } from '@trpc/server'", "import { z } from 'zod'"]
-  if (variant === 'faultline') {
+  const stage = STAGE[variant]
+  if (stage >= STAGE.catalog) {
     lines.push(
       "import { defineErrors } from '@faultline/contract'",
       "import { createFaultline } from '@faultline/server'",
@@ -31,7 +42,9 @@ function routerSource(variant: TypeCost['variant'], procedures: number): string 
       ),
       '})',
       'const fl = createFaultline({ errors, logger: false })',
-      'const t = initTRPC.create({ errorFormatter: fl.errorFormatter })',
+      stage >= STAGE.formatter
+        ? 'const t = initTRPC.create({ errorFormatter: fl.errorFormatter })'
+        : 'export { fl }\nconst t = initTRPC.create()',
     )
   } else {
     lines.push('const t = initTRPC.create()')
@@ -42,7 +55,7 @@ function routerSource(variant: TypeCost['variant'], procedures: number): string 
     for (let p = 0; p < perRouter && r * perRouter + p < procedures; p++) {
       const n = r * perRouter + p
       const declare =
-        variant === 'faultline'
+        stage >= STAGE.declared
           ? `.errors(fl.declare(${[0, 7, 13].map((k) => `'CODE_${(n + k) % CODES}'`).join(', ')}))`
           : ''
       lines.push(
@@ -56,7 +69,7 @@ function routerSource(variant: TypeCost['variant'], procedures: number): string 
 }
 
 // the same calls in both: every SAMPLE-th procedure is called and its error narrowed
-function clientSource(variant: TypeCost['variant'], procedures: number): string {
+function clientSource(variant: Variant, procedures: number): string {
   const calls = Array.from({ length: Math.min(SAMPLE, procedures) }, (_, i) =>
     Math.floor((i * procedures) / Math.min(SAMPLE, procedures)),
   )
@@ -93,7 +106,7 @@ const TSCONFIG = {
 }
 
 /** Generates one project and type-checks it; throws if tsc reports an error (such as "excessively deep"). */
-export function measureTypes(variant: TypeCost['variant'], procedures: number): TypeCost {
+export function measureTypes(variant: Variant, procedures: number): TypeCost {
   const dir = `${root}${variant}-${procedures}/`
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
