@@ -20,6 +20,8 @@ for (const [what, command, args, cwd] of [
   ...packages.map((dir) => [`build ${dir.pathname}`, process.execPath, [tsdown, '--log-level', 'warn'], dir]),
   ['build the example page', process.execPath, [vite, 'build', '--logLevel', 'warn'], web],
   ['find chromium', 'bash', ['scripts/ensure-chromium.sh'], undefined],
+  // the BullMQ runner's tests start their own redis-server
+  ['find redis-server', 'bash', ['scripts/ensure-redis.sh'], undefined],
 ]) {
   const step = spawnSync(command, args, { stdio: 'inherit', cwd })
   if (step.status !== 0) {

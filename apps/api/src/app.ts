@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Logger } from '@faultline/server'
+import type { Logger, TaskRunner } from '@faultline/server'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { errors } from './errors'
 import { indexPage } from './page'
@@ -13,7 +13,13 @@ const TOKENS: Record<string, { id: string; role: 'customer' | 'admin' }> = {
 }
 
 /** The example service as a node HTTP server: tRPC under /trpc, a page at /, problem+json elsewhere. */
-export function createApp(opts: { logger: Logger | false; expose?: 'safe' | 'debug'; webRoot?: string }) {
+export function createApp(opts: {
+  logger: Logger | false
+  expose?: 'safe' | 'debug'
+  webRoot?: string
+  /** Where background tasks run; default this process. */
+  runner?: TaskRunner
+}) {
   const webRoot = opts.webRoot ?? WEB_DIST
   const store = createStore()
   const { fl, router } = createApi(opts)

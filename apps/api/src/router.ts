@@ -1,4 +1,4 @@
-import { createFaultline, handle, type Logger } from '@faultline/server'
+import { createFaultline, handle, type Logger, type TaskRunner } from '@faultline/server'
 import { initTRPC } from '@trpc/server'
 import superjson from 'superjson'
 import { z } from 'zod'
@@ -16,8 +16,11 @@ export interface Context {
 const RATE_WINDOW_MS = 10_000
 const RATE_MAX = 3
 
-/** Builds the example API: the Faultline instance and the router wired to it. */
-export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'debug' }) {
+/**
+ * Builds the example API: the Faultline instance and the router wired to it.
+ * Background tasks run in this process unless a `runner` (a BullMQ queue) is given.
+ */
+export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'debug'; runner?: TaskRunner }) {
   const fl = createFaultline({
     errors,
     transformer: superjson,
@@ -27,7 +30,7 @@ export function createApi(opts: { logger: Logger | false; expose?: 'safe' | 'deb
       handle(GatewayDeclined, (e) => errors.PAYMENT_DECLINED({ declineCode: e.reason })),
       handle(MailboxBounced, (e) => errors.RECEIPT_BOUNCED({ email: e.email })),
     ],
-    background: { tasks: [sendReceipt] },
+    background: { tasks: [sendReceipt], ...(opts.runner ? { runner: opts.runner } : {}) },
   })
   const t = initTRPC.context<Context>().create({ transformer: superjson, errorFormatter: fl.errorFormatter })
   // every procedure may queue background work through ctx.background

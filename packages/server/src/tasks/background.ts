@@ -1,5 +1,5 @@
+import type { PreparedTask, TaskCore } from './core'
 import type { AnyTaskDefinition, inferTaskPayload, TaskMap } from './define'
-import type { PreparedTask, TaskRunner } from './runner'
 
 /** Queues background tasks from a procedure: `ctx.background.enqueue('send-receipt', { orderId })`. */
 export interface Background<TTasks extends readonly AnyTaskDefinition[]> {
@@ -25,14 +25,14 @@ export class RequestTasks {
   #handedOff = false
 
   constructor(
-    private readonly runner: TaskRunner,
+    private readonly core: TaskCore,
     /** Called with every task started, for `waitUntil` on serverless platforms. */
     private readonly waitUntil?: (promise: Promise<void>) => void,
   ) {}
 
   /** Tasks of a call that succeeded: they start at hand-off, or now if it already happened. */
   commit(jobs: readonly PreparedTask[]) {
-    if (this.#handedOff) for (const job of jobs) this.#start(job)
+    if (this.#handedOff) this.#start(jobs)
     else this.#committed.push(...jobs)
   }
 
@@ -42,35 +42,36 @@ export class RequestTasks {
     this.#handedOff = true
     const jobs = this.#committed
     this.#committed = []
-    for (const job of jobs) this.#start(job)
+    this.#start(jobs)
   }
 
-  #start(job: PreparedTask) {
-    this.runner.start(job)
-    this.waitUntil?.(job.done)
+  #start(jobs: readonly PreparedTask[]) {
+    if (jobs.length === 0) return
+    const done = this.core.commit(jobs)
+    this.waitUntil?.(done)
   }
 }
 
 /** The per-call `background`: its tasks are committed if the call succeeds, discarded if it fails. */
-export function callBackground(runner: TaskRunner, requestId: string | undefined) {
+export function callBackground(core: TaskCore, requestId: string | undefined) {
   const jobs: PreparedTask[] = []
   const background = {
     enqueue(name: string, payload?: unknown) {
-      const job = runner.prepare(name, payload, requestId)
+      const job = core.prepare(name, payload, requestId)
       jobs.push(job)
-      return job.record.id
+      return job.job.id
     },
   }
   return {
     background,
     settle(ok: boolean, request: RequestTasks | undefined) {
       if (!ok) {
-        for (const job of jobs) runner.discard(job)
+        for (const job of jobs) core.discard(job)
         return
       }
       // without the createContext wrapper there is no hand-off signal: start on the next turn
       if (request) request.commit(jobs)
-      else setTimeout(() => jobs.forEach(runner.start), 0)
+      else if (jobs.length > 0) setTimeout(() => void core.commit(jobs), 0)
     },
   }
 }

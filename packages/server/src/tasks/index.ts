@@ -2,9 +2,10 @@ import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
 import type { Resolver } from '../resolver'
 import { type Background, callBackground, REQUEST_TASKS, RequestTasks } from './background'
+import { createTaskCore } from './core'
 import type { AnyTaskDefinition } from './define'
 import { requireTask, taskIdInput, watchTask } from './router'
-import { type BackgroundOptions, createTaskRunner } from './runner'
+import type { BackgroundOptions } from './runner'
 import type { TaskRecord } from './store'
 
 type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
@@ -19,7 +20,7 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   opts: BackgroundOptions<TTasks>,
   errorFormatter: NonNullable<Formatter>,
 ) {
-  const runner = createTaskRunner(engine, engine.serialize, opts)
+  const runner = createTaskCore(engine, opts)
   // pieces built on a root of their own: apps join them with `.concat()` or nest the router
   const tt = initTRPC.context<object>().create({ errorFormatter })
 

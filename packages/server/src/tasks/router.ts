@@ -1,6 +1,6 @@
 import { FaultlineError } from '@faultline/contract'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { TaskRunner } from './runner'
+import type { TaskCore } from './core'
 import { isTerminal, type TaskRecord } from './store'
 
 /** `{ id: string }`, as a Standard Schema, so the status router needs no validation library. */
@@ -21,7 +21,7 @@ export function taskNotFound(id: string): FaultlineError<'NOT_FOUND', undefined>
 }
 
 /** A task's record, or NOT_FOUND. */
-export async function requireTask(runner: TaskRunner, id: string): Promise<TaskRecord> {
+export async function requireTask(runner: TaskCore, id: string): Promise<TaskRecord> {
   const record = await runner.status(id)
   if (!record) throw taskNotFound(id)
   return record
@@ -29,11 +29,16 @@ export async function requireTask(runner: TaskRunner, id: string): Promise<TaskR
 
 const POLL_MS = 1000
 
+/** Whether a record says something new: a clock tick alone may not separate two states. */
+function changedSince(last: TaskRecord, next: TaskRecord): boolean {
+  return next.updatedAt > last.updatedAt || next.status !== last.status || next.attempts !== last.attempts
+}
+
 /**
  * Yields a task's record now and at every change until it is finished. Changes
  * made in this process arrive at once; a shared store is polled as well.
  */
-export async function* watchTask(runner: TaskRunner, id: string, signal: AbortSignal | undefined) {
+export async function* watchTask(runner: TaskCore, id: string, signal: AbortSignal | undefined) {
   let last = await requireTask(runner, id)
   yield last
   if (isTerminal(last.status)) return
@@ -58,12 +63,13 @@ export async function* watchTask(runner: TaskRunner, id: string, signal: AbortSi
         wake = undefined
         if (queue.length === 0) {
           const polled = await runner.status(id)
-          if (polled && polled.updatedAt > last.updatedAt) queue.push(polled)
+          if (polled && changedSince(last, polled)) queue.push(polled)
         }
       }
       while (queue.length) {
         const next = queue.shift() as TaskRecord
-        if (next.updatedAt < last.updatedAt) continue
+        // an out-of-date change is dropped, but never the end: clocks of other processes may lag
+        if (!isTerminal(next.status) && (next.updatedAt < last.updatedAt || !changedSince(last, next))) continue
         last = next
         yield next
         if (isTerminal(next.status)) return

@@ -1,0 +1,176 @@
+import type { DrainResult, TaskHost, TaskJob, TaskRecord, TaskRunner } from '@faultline/server'
+import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq'
+import { BACKOFF_TYPE, internals, interrupted, jsonProblem, recordOf, type TaskJobData, type TaskQueue } from './shared'
+
+/** Options of `createBullmqRunner`. */
+export interface BullmqRunnerOptions {
+  /** How to reach Redis: ioredis options (`{ host, port }`, `{ url }`) or an ioredis instance. */
+  connection: ConnectionOptions
+  /** The queue's name; API processes and workers must agree on it. Default `faultline-tasks`. */
+  queueName?: string
+  /** Prefix of the queue's Redis keys. Default BullMQ's own (`bull`). */
+  prefix?: string
+  /**
+   * How long finished tasks (and so their status) stay in Redis: at most
+   * `maxEntries` succeeded and as many failed, none older than `maxAgeMs`.
+   * Default 10,000 and one hour, like `memoryTaskStore()`.
+   */
+  retention?: { maxEntries?: number; maxAgeMs?: number }
+}
+
+/** Background tasks on a BullMQ queue: what procedures enqueue runs on workers (`startWorker`), anywhere. */
+export interface BullmqRunner extends TaskRunner {
+  /** The BullMQ queue tasks go to, for dashboards and inspection. Job ids are task ids. */
+  readonly queue: TaskQueue
+  /**
+   * Resolves once this process has no task on its way to Redis and the queue
+   * has nothing waiting, delayed or running; rejects after `timeoutMs`
+   * (default 30 s). For tests and scripts.
+   */
+  idle(opts?: { timeoutMs?: number }): Promise<void>
+  /** Closes the queue's connections. Call it after `fl.tasks.drain()`. */
+  close(): Promise<void>
+}
+
+const COUNTED = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children'] as const
+
+/**
+ * A task runner backed by BullMQ on Redis. Procedures enqueue exactly as with
+ * the in-process runner; the job is added once the call has succeeded and its
+ * response has gone. Workers (`startWorker`) run the same task definitions
+ * through the same Faultline engine, and record each failure's envelope on
+ * its job, so any process serves status through `fl.taskRouter`.
+ *
+ * @example
+ * const runner = createBullmqRunner({ connection: { url: process.env.REDIS_URL } })
+ * const fl = createFaultline({ errors, background: { tasks: [sendReceipt], runner } })
+ * // in the worker process, after the same createFaultline:
+ * const worker = startWorker(runner, { concurrency: 20 })
+ */
+export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
+  if (!opts || typeof opts.connection !== 'object' || opts.connection === null) {
+    throw new TypeError('createBullmqRunner: `connection` is required: ioredis options ({ host, port }) or an instance')
+  }
+  const queueName = opts.queueName ?? 'faultline-tasks'
+  if (typeof queueName !== 'string' || queueName.length === 0 || queueName.includes(':')) {
+    throw new TypeError(`createBullmqRunner: queueName must be a non-empty string without ':'; got ${queueName}`)
+  }
+  const maxEntries = opts.retention?.maxEntries ?? 10_000
+  const maxAgeMs = opts.retention?.maxAgeMs ?? 60 * 60 * 1000
+  if (!(maxEntries >= 1) || !(maxAgeMs >= 1000)) {
+    throw new TypeError(
+      'createBullmqRunner: retention.maxEntries must be at least 1 and retention.maxAgeMs at least 1000',
+    )
+  }
+  const keep = { age: Math.ceil(maxAgeMs / 1000), count: Math.floor(maxEntries) }
+
+  let host: TaskHost | undefined
+  const attached = (): TaskHost => {
+    if (!host)
+      throw new TypeError(
+        '@faultline/bullmq: pass the runner to createFaultline({ background: { tasks, runner } }) first',
+      )
+    return host
+  }
+
+  const queue: TaskQueue = new Queue<TaskJobData, unknown, string>(queueName, {
+    connection: opts.connection,
+    ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }),
+  })
+  queue.on('error', (cause) => host?.logInternal('faultline: the BullMQ queue failed', cause, { queue: queueName }))
+
+  // tasks on their way to Redis
+  const adding = new Map<string, { job: TaskJob; added: Promise<unknown> }>()
+  // tasks drain gave up waiting for, already reported as interrupted
+  const abandoned = new Set<string>()
+
+  const jobOptions = (h: TaskHost, job: TaskJob): JobsOptions => ({
+    jobId: job.id,
+    timestamp: job.createdAt,
+    attempts: h.retryPolicy(job.task).attempts,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: keep,
+    removeOnFail: keep,
+  })
+
+  const runner: BullmqRunner = {
+    queue,
+    attach(h) {
+      if (host) throw new TypeError('createBullmqRunner: a runner serves one Faultline instance; make one for each')
+      host = h
+    },
+    check(job) {
+      const problem = jsonProblem(job.payload)
+      if (problem) throw new TypeError(`enqueue: the payload of ${job.task} cannot travel on the queue: ${problem}`)
+    },
+    async enqueue(jobs) {
+      const h = attached()
+      const added = queue.addBulk(
+        jobs.map((job) => {
+          const data: TaskJobData = { payload: job.payload }
+          if (job.requestId !== undefined) data.requestId = job.requestId
+          return { name: job.task, data, opts: jobOptions(h, job) }
+        }),
+      )
+      for (const job of jobs) adding.set(job.id, { job, added })
+      try {
+        await added
+      } catch (cause) {
+        // reported once already, by drain
+        if (!jobs.every((job) => abandoned.has(job.id))) throw cause
+      } finally {
+        for (const job of jobs) {
+          adding.delete(job.id)
+          abandoned.delete(job.id)
+        }
+      }
+    },
+    async status(id): Promise<TaskRecord | undefined> {
+      const [job, state] = await Promise.all([queue.getJob(id), queue.getJobState(id)])
+      if (!job || state === 'unknown') return undefined
+      return recordOf(job, state)
+    },
+    async drain(timeoutMs): Promise<DrainResult> {
+      const h = attached()
+      const pending = [...adding.values()]
+      if (pending.length === 0) return { interrupted: [] }
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs)
+      })
+      const all = Promise.allSettled(pending.map((p) => p.added)).then(() => 'done' as const)
+      const outcome = await Promise.race([all, timedOut])
+      clearTimeout(timer)
+      if (outcome === 'done') return { interrupted: [] }
+      // still not in Redis: say so once, never lose them silently
+      const lost = [...adding.values()].map((p) => p.job)
+      for (const job of lost) {
+        adding.delete(job.id)
+        abandoned.add(job.id)
+        h.fail(job, 0, interrupted(job.task))
+      }
+      return { interrupted: lost.map((job) => job.id) }
+    },
+    async idle(idleOpts = {}) {
+      const timeoutMs = idleOpts.timeoutMs ?? 30_000
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        if (adding.size === 0) {
+          const counts = await queue.getJobCounts(...COUNTED)
+          if (COUNTED.every((type) => !counts[type])) return
+          if (Date.now() > deadline) {
+            throw new Error(`idle: queue ${queueName} still had work after ${timeoutMs} ms: ${JSON.stringify(counts)}`)
+          }
+        } else if (Date.now() > deadline) {
+          throw new Error(`idle: ${adding.size} task(s) were still on their way to Redis after ${timeoutMs} ms`)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+    async close() {
+      await queue.close()
+    },
+  }
+  internals.set(runner, { host: attached, queueName, connection: opts.connection, prefix: opts.prefix })
+  return runner
+}

@@ -1,0 +1,376 @@
+import { type AnyEnvelope, FaultlineError } from '@faultline/contract'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
+import { describe } from '../inspect'
+import { newRequestId } from '../request-id'
+import type { Resolver } from '../resolver'
+import type { AnyTaskDefinition, RetryPolicy } from './define'
+import { inProcessRunner, interruption } from './in-process'
+import type {
+  AttemptOutcome,
+  BackgroundOptions,
+  DrainResult,
+  TaskFailure,
+  TaskHost,
+  TaskJob,
+  TaskRunner,
+} from './runner'
+import { memoryTaskStore, type TaskRecord } from './store'
+
+/** A task enqueued by a call, waiting for the call to succeed and its response to go. */
+export interface PreparedTask {
+  readonly job: TaskJob
+  state: 'prepared' | 'committed' | 'discarded' | 'interrupted'
+  /** Settles once the task has been handed to the runner or dropped. */
+  readonly handed: Promise<void>
+  settle(): void
+}
+
+const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 3, baseMs: 200, maxMs: 30_000 }
+
+const ABORTED = Symbol('aborted')
+// failures() is for tests; a long-running process keeps only the latest
+const MAX_FAILURES = 10_000
+
+function checkPayload(def: AnyTaskDefinition, payload: unknown, where: string): unknown {
+  const schema = def.payload as StandardSchemaV1 | undefined
+  if (!schema) return payload
+  const result = schema['~standard'].validate(payload)
+  if (result instanceof Promise) {
+    result.catch(() => {})
+    throw new TypeError(
+      `${where}: the payload schema of ${def.name} is async; task payload schemas must be synchronous`,
+    )
+  }
+  if (result.issues) {
+    const first = result.issues[0]
+    const at = first?.path?.length
+      ? ` at ${first.path.map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.')}`
+      : ''
+    throw new TypeError(`${where}: invalid payload for ${def.name}${at}: ${first?.message ?? 'rejected by its schema'}`)
+  }
+  return result.value
+}
+
+/**
+ * What background tasks are, whatever runs them: checking and recording what
+ * procedures enqueue, committing it to the runner once the response has gone,
+ * running attempts through Faultline's engine (one envelope, one log line, one
+ * report per failure, never an unhandled rejection), and answering for status.
+ */
+export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
+  engine: Resolver,
+  opts: BackgroundOptions<TTasks>,
+) {
+  const defs = new Map<string, AnyTaskDefinition>()
+  for (const def of opts.tasks) {
+    if (defs.has(def.name)) throw new TypeError(`background: two tasks are named ${def.name}`)
+    defs.set(def.name, def)
+  }
+  const runner: TaskRunner =
+    opts.runner ??
+    inProcessRunner({
+      ...(opts.store ? { store: opts.store } : {}),
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    })
+  const retryDefaults = { ...DEFAULT_RETRY, ...opts.retry }
+  // records of tasks the runner does not hold: not yet committed, or that it could not take
+  const local = memoryTaskStore()
+  const prepared = new Set<PreparedTask>()
+  const listeners = new Map<string, Set<(record: TaskRecord) => void>>()
+  let failures: TaskFailure[] = []
+
+  const changed = (record: TaskRecord) => {
+    for (const listener of listeners.get(record.id) ?? []) {
+      try {
+        listener({ ...record })
+      } catch (cause) {
+        engine.fault('hook', cause, 'faultline: a task watcher threw', { taskId: record.id })
+      }
+    }
+  }
+
+  const retryPolicy = (task: string): Required<RetryPolicy> => ({ ...retryDefaults, ...defs.get(task)?.retry })
+
+  // the same handlers, catalog, log line and report as a request error; each call is one failure
+  const fail = (job: TaskJob, attempt: number, thrown: unknown): { envelope: AnyEnvelope } => {
+    const failure = engine.resolve(
+      thrown,
+      {
+        source: 'task',
+        path: job.task,
+        type: 'task',
+        ctx: undefined,
+        input: job.payload,
+        requestId: () => job.requestId ?? newRequestId(),
+        extra: { taskId: job.id, task: job.task, attempt },
+      },
+      false,
+    )
+    failures.push({
+      taskId: job.id,
+      task: job.task,
+      attempt,
+      handled: failure.classified.handled,
+      envelope: failure.envelope,
+      error: thrown,
+    })
+    if (!opts.raiseUnexpected && failures.length > MAX_FAILURES) failures.splice(0, failures.length - MAX_FAILURES)
+    return failure
+  }
+
+  const failed = (job: TaskJob, attempt: number, thrown: unknown): AttemptOutcome => {
+    const { envelope } = fail(job, attempt, thrown)
+    const policy = retryPolicy(job.task)
+    const retry = envelope.retry.retryable && attempt < policy.attempts
+    const backoff = retry ? Math.random() * Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1)) : 0
+    return { status: 'failed', envelope, retry, delayMs: retry ? Math.max(backoff, envelope.retry.afterMs ?? 0) : 0 }
+  }
+
+  const runAttempt = async (job: TaskJob, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> => {
+    const def = defs.get(job.task)
+    if (!def) {
+      const known = [...defs.keys()].join(', ')
+      return failed(job, attempt, new TypeError(`no task is named ${JSON.stringify(job.task)} here; known: ${known}`))
+    }
+    let payload: unknown
+    try {
+      payload = checkPayload(def, job.payload, `task ${job.id}`)
+    } catch (thrown) {
+      return failed(job, attempt, thrown)
+    }
+    if (signal.aborted) return { status: 'aborted' }
+    const attemptController = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let onAbort = () => {}
+    try {
+      const work = Promise.resolve().then(() =>
+        def.run(payload, {
+          taskId: job.id,
+          task: def.name,
+          attempt,
+          requestId: job.requestId,
+          signal: attemptController.signal,
+        }),
+      )
+      // an attempt that settles after its timeout or abort must not become an unhandled rejection
+      work.catch(() => {})
+      const racers: Promise<unknown>[] = [work]
+      racers.push(
+        new Promise<typeof ABORTED>((resolve) => {
+          onAbort = () => {
+            attemptController.abort(signal.reason)
+            resolve(ABORTED)
+          }
+          signal.addEventListener('abort', onAbort, { once: true })
+        }),
+      )
+      if (def.timeoutMs) {
+        racers.push(
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              const error = new FaultlineError({
+                code: 'TIMEOUT',
+                message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
+                data: undefined,
+              })
+              attemptController.abort(error)
+              reject(error)
+            }, def.timeoutMs)
+          }),
+        )
+      }
+      const result = await Promise.race(racers)
+      if (result === ABORTED) return { status: 'aborted' }
+      return { status: 'succeeded' }
+    } catch (thrown) {
+      if (signal.aborted) return { status: 'aborted' }
+      return failed(job, attempt, thrown)
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  const host: TaskHost = {
+    definitions: defs,
+    retryPolicy,
+    attempt: runAttempt,
+    fail: (job, attempt, error) => fail(job, attempt, error).envelope,
+    changed,
+    logInternal: (message, cause, extra) => engine.logInternal(message, cause, extra),
+  }
+  runner.attach(host)
+
+  const record = (job: TaskJob, patch: Partial<TaskRecord> = {}): TaskRecord => ({
+    id: job.id,
+    task: job.task,
+    status: 'queued',
+    attempts: 0,
+    requestId: job.requestId,
+    createdAt: job.createdAt,
+    updatedAt: Date.now(),
+    ...patch,
+  })
+
+  return {
+    /** Checks and records a task, to commit once its call succeeds; throws on an unknown task or bad payload. */
+    prepare(name: string, payload: unknown, requestId: string | undefined): PreparedTask {
+      const def = defs.get(name)
+      if (!def)
+        throw new TypeError(`enqueue: no task is named ${JSON.stringify(name)}; known: ${[...defs.keys()].join(', ')}`)
+      checkPayload(def, payload, 'enqueue')
+      try {
+        engine.serialize(payload)
+      } catch (cause) {
+        throw new TypeError(`enqueue: the payload of ${name} cannot be serialized: ${describe(cause).message}`)
+      }
+      const job: TaskJob = {
+        id: `task_${globalThis.crypto.randomUUID().replaceAll('-', '')}`,
+        task: name,
+        payload,
+        requestId,
+        createdAt: Date.now(),
+      }
+      runner.check?.(job)
+      let settle = () => {}
+      const handed = new Promise<void>((resolve) => {
+        settle = resolve
+      })
+      const task: PreparedTask = { job, state: 'prepared', handed, settle }
+      prepared.add(task)
+      local.set(record(job))
+      return task
+    },
+    /**
+     * Hands the tasks of a call that succeeded to the runner. The promise
+     * settles when the runner is done with them here, and never rejects.
+     */
+    commit(tasks: readonly PreparedTask[]): Promise<void> {
+      const jobs: TaskJob[] = []
+      for (const task of tasks) {
+        if (task.state !== 'prepared') continue
+        task.state = 'committed'
+        prepared.delete(task)
+        task.settle()
+        jobs.push(task.job)
+      }
+      if (jobs.length === 0) return Promise.resolve()
+      let taken: Promise<void>
+      try {
+        taken = Promise.resolve(runner.enqueue(jobs))
+      } catch (cause) {
+        taken = Promise.reject(cause)
+      }
+      return taken.then(
+        () => {
+          for (const job of jobs) local.delete(job.id)
+        },
+        (cause) => {
+          engine.logInternal('faultline: the task runner could not take tasks', cause, {
+            taskIds: jobs.map((j) => j.id),
+          })
+          for (const job of jobs) {
+            const lost = new FaultlineError({
+              code: 'UNAVAILABLE',
+              message: `Task ${job.task} could not be queued`,
+              data: undefined,
+              cause,
+            })
+            const next = record(job, { status: 'failed', error: fail(job, 0, lost).envelope })
+            local.set(next)
+            changed(next)
+          }
+        },
+      )
+    },
+    /** Forgets a prepared task that will never run (its procedure failed). */
+    discard(task: PreparedTask) {
+      if (task.state !== 'prepared') return
+      task.state = 'discarded'
+      prepared.delete(task)
+      local.delete(task.job.id)
+      task.settle()
+    },
+    /** A task's record: from the runner, else from what this process knows of it. */
+    async status(id: string): Promise<TaskRecord | undefined> {
+      let found: TaskRecord | undefined
+      try {
+        found = (await runner.status(id)) ?? undefined
+      } catch (cause) {
+        engine.logInternal('faultline: could not read a task status', cause, { taskId: id })
+        throw new FaultlineError({
+          code: 'UNAVAILABLE',
+          message: 'Task status is unavailable for now',
+          data: undefined,
+        })
+      }
+      return found ?? local.get(id)
+    },
+    /** Calls `listener` with each new state of a task; returns a function that stops it. */
+    watch(id: string, listener: (record: TaskRecord) => void): () => void {
+      const set = listeners.get(id) ?? new Set()
+      set.add(listener)
+      listeners.set(id, set)
+      return () => {
+        set.delete(listener)
+        if (set.size === 0) listeners.delete(id)
+      }
+    },
+    /** Task failures seen in this process (every failed attempt; the latest 10,000), for tests to assert by code. */
+    failures(): readonly TaskFailure[] {
+      return failures
+    },
+    /**
+     * Waits for queued and running tasks, at most `timeoutMs` (default 10 s).
+     * Whatever has not finished by then is aborted and marked `interrupted`,
+     * never silently lost. With `raiseUnexpected`, throws the crashes seen.
+     */
+    async drain(drainOpts: { timeoutMs?: number } = {}): Promise<DrainResult> {
+      const timeoutMs = drainOpts.timeoutMs ?? 10_000
+      const deadline = Date.now() + timeoutMs
+      const interrupted: string[] = []
+      // tasks of calls still running or whose response has not gone yet
+      if (prepared.size > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        await Promise.race([
+          Promise.all([...prepared].map((task) => task.handed)),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, timeoutMs)
+          }),
+        ])
+        clearTimeout(timer)
+        for (const task of prepared) {
+          task.state = 'interrupted'
+          prepared.delete(task)
+          task.settle()
+          const next = record(task.job, {
+            status: 'interrupted',
+            error: fail(task.job, 0, interruption(task.job.task)).envelope,
+          })
+          local.set(next)
+          changed(next)
+          interrupted.push(task.job.id)
+        }
+      }
+      try {
+        const result = await runner.drain(Math.max(0, deadline - Date.now()))
+        interrupted.push(...result.interrupted)
+      } catch (cause) {
+        engine.logInternal('faultline: the task runner failed to drain', cause)
+      }
+      if (opts.raiseUnexpected) {
+        const crashes = failures.filter((f) => !f.handled)
+        failures = failures.filter((f) => f.handled)
+        if (crashes.length) {
+          throw new AggregateError(
+            crashes.map((c) => c.error),
+            `${crashes.length} background task(s) failed unexpectedly: ${crashes.map((c) => `${c.task} (${c.envelope.code})`).join(', ')}`,
+          )
+        }
+      }
+      return { interrupted }
+    },
+  }
+}
+
+export type TaskCore = ReturnType<typeof createTaskCore>

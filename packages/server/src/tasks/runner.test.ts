@@ -1,0 +1,213 @@
+// The runner extension point: what createFaultline hands a runner, and what it
+// does with what a runner reports, shown with a small runner of the test's own.
+import { defineErrors } from '@faultline/contract'
+import { initTRPC } from '@trpc/server'
+import { afterEach, expect, test, vi } from 'vitest'
+import { z } from 'zod'
+import { createFaultline } from '../faultline'
+import { handle } from '../handlers'
+import type { ReportEvent } from '../options'
+import { defineTask } from './define'
+import { inProcessRunner, sleep } from './in-process'
+import type { TaskHost, TaskJob, TaskRunner } from './runner'
+import type { TaskRecord } from './store'
+
+const errors = defineErrors({
+  DELIVERY_FAILED: { status: 422, message: 'Receipt could not be delivered', data: z.object({ email: z.string() }) },
+})
+
+class Bounced extends Error {}
+
+const send = defineTask({
+  name: 'send',
+  payload: z.object({ email: z.string() }),
+  retry: { attempts: 2, baseMs: 1, maxMs: 1 },
+  run: ({ email }) => {
+    if (email.startsWith('bounce')) throw new Bounced(email)
+    if (email.startsWith('limited')) throw errors.RATE_LIMITED({ retryAfterMs: 5_000 })
+  },
+})
+
+/** A runner that keeps what it is given and runs a task only when told to. */
+function manualRunner(opts: { enqueue?: (jobs: readonly TaskJob[]) => Promise<void>; refuse?: string } = {}) {
+  let host: TaskHost | undefined
+  const taken: TaskJob[] = []
+  const records = new Map<string, TaskRecord>()
+  const runner: TaskRunner = {
+    attach: (h) => {
+      host = h
+    },
+    check(job) {
+      if (opts.refuse && JSON.stringify(job.payload).includes(opts.refuse)) throw new TypeError('enqueue: refused')
+    },
+    enqueue: opts.enqueue ?? (async (jobs) => void taken.push(...jobs)),
+    status: (id) => records.get(id),
+    drain: async () => ({ interrupted: [] }),
+  }
+  return {
+    runner,
+    taken,
+    host: () => {
+      if (!host) throw new Error('not attached')
+      return host
+    },
+    /** Runs one attempt of a taken task, as a worker elsewhere would, and records the outcome. */
+    async run(job: TaskJob, attempt: number, signal = new AbortController().signal) {
+      const outcome = await this.host().attempt(job, attempt, signal)
+      const base = { id: job.id, task: job.task, attempts: attempt, requestId: job.requestId }
+      const times = { createdAt: job.createdAt, updatedAt: Date.now() }
+      if (outcome.status === 'failed') {
+        records.set(job.id, { ...base, ...times, status: outcome.retry ? 'queued' : 'failed', error: outcome.envelope })
+      } else if (outcome.status === 'succeeded') records.set(job.id, { ...base, ...times, status: 'succeeded' })
+      return outcome
+    },
+  }
+}
+
+function app(runner: TaskRunner) {
+  const reports: ReportEvent[] = []
+  const fl = createFaultline({
+    errors,
+    logger: false,
+    report: (e) => void reports.push(e),
+    handlers: [handle(Bounced, (e) => errors.DELIVERY_FAILED({ email: e.message }))],
+    background: { tasks: [send], runner },
+  })
+  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const router = t.router({
+    go: t.procedure
+      .concat(fl.background)
+      .input(z.object({ email: z.string(), fail: z.boolean().optional() }))
+      .mutation(({ ctx, input }) => {
+        const id = ctx.background.enqueue('send', { email: input.email })
+        if (input.fail) throw errors.DELIVERY_FAILED({ email: input.email })
+        return id
+      }),
+    tasks: fl.taskRouter,
+  })
+  return { fl, reports, caller: t.createCallerFactory(router)({ requestId: 'req_runner_test' }) }
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+
+/** Faults of the task machinery are also printed once on stderr; these tests make some on purpose. */
+const quiet = () => vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+afterEach(() => {
+  vi.restoreAllMocks()
+})
+
+test('a runner gets only the tasks of calls that succeeded, runs them through the host, and serves their status', async () => {
+  const manual = manualRunner()
+  const { fl, reports, caller } = app(manual.runner)
+  await expect(caller.go({ email: 'x@example.test', fail: true })).rejects.toThrow()
+  const id = await caller.go({ email: 'bounce@example.test' })
+  // before the runner has it, this process answers for it
+  expect(await fl.tasks.status(id)).toMatchObject({ status: 'queued', attempts: 0, requestId: 'req_runner_test' })
+  await tick()
+  expect(manual.taken).toEqual([
+    {
+      id,
+      task: 'send',
+      payload: { email: 'bounce@example.test' },
+      requestId: 'req_runner_test',
+      createdAt: expect.any(Number),
+    },
+  ])
+  const [job] = manual.taken
+  if (!job) throw new Error('no job')
+  const outcome = await manual.run(job, 1)
+  // mapped by the handler, not retryable: no retry though the task allows two attempts
+  expect(outcome).toMatchObject({ status: 'failed', retry: false, envelope: { code: 'DELIVERY_FAILED' } })
+  expect(reports).toEqual([
+    expect.objectContaining({
+      source: 'task',
+      code: 'DELIVERY_FAILED',
+      taskId: id,
+      attempt: 1,
+      requestId: 'req_runner_test',
+    }),
+  ])
+  expect(await caller.tasks.status({ id })).toMatchObject({ status: 'failed', error: { code: 'DELIVERY_FAILED' } })
+})
+
+test('a retryable failure asks for a retry while attempts remain, no sooner than its retry.afterMs', async () => {
+  const manual = manualRunner()
+  const { caller } = app(manual.runner)
+  await caller.go({ email: 'limited@example.test' })
+  await tick()
+  const [job] = manual.taken
+  if (!job) throw new Error('no job')
+  expect(await manual.run(job, 1)).toMatchObject({ status: 'failed', retry: true, delayMs: 5_000 })
+  expect(await manual.run(job, 2)).toMatchObject({ status: 'failed', retry: false, delayMs: 0 })
+})
+
+test('an aborted attempt resolves nothing; a payload a queue copy fails its schema with is a crash', async () => {
+  const manual = manualRunner()
+  const { reports } = app(manual.runner)
+  const host = manual.host()
+  const job: TaskJob = { id: 'task_1', task: 'send', payload: { email: 'ok' }, requestId: undefined, createdAt: 0 }
+  const aborted = new AbortController()
+  aborted.abort()
+  expect(await host.attempt(job, 1, aborted.signal)).toEqual({ status: 'aborted' })
+  expect(reports).toEqual([])
+  const bad = await host.attempt({ ...job, payload: { email: 7 } }, 1, new AbortController().signal)
+  expect(bad).toMatchObject({ status: 'failed', retry: false, envelope: { code: 'INTERNAL' } })
+  const unknown = await host.attempt({ ...job, task: 'gone' }, 1, new AbortController().signal)
+  expect(unknown).toMatchObject({ status: 'failed', envelope: { code: 'INTERNAL' } })
+  expect(reports.map((r) => [r.code, r.handled])).toEqual([
+    ['INTERNAL', false],
+    ['INTERNAL', false],
+  ])
+})
+
+test('tasks a runner cannot take are failed with UNAVAILABLE, reported once, never lost', async () => {
+  quiet()
+  const manual = manualRunner({ enqueue: () => Promise.reject(new Error('connection refused')) })
+  const { fl, reports, caller } = app(manual.runner)
+  const id = await caller.go({ email: 'a@example.test' })
+  await tick()
+  expect(await fl.tasks.status(id)).toMatchObject({ status: 'failed', error: { code: 'UNAVAILABLE' } })
+  expect(reports).toEqual([expect.objectContaining({ code: 'UNAVAILABLE', taskId: id, attempt: 0 })])
+})
+
+test("a runner's check refuses a task at enqueue: the call fails, nothing is queued", async () => {
+  const manual = manualRunner({ refuse: 'nope' })
+  const { caller } = app(manual.runner)
+  await expect(caller.go({ email: 'nope@example.test' })).rejects.toThrow('enqueue: refused')
+  await tick()
+  expect(manual.taken).toEqual([])
+})
+
+test('a status the runner cannot read is UNAVAILABLE', async () => {
+  quiet()
+  const manual = manualRunner()
+  manual.runner.status = () => Promise.reject(new Error('redis down'))
+  const { caller } = app(manual.runner)
+  await expect(caller.tasks.status({ id: 'task_1' })).rejects.toMatchObject({ cause: { code: 'UNAVAILABLE' } })
+})
+
+test('a runner serves one Faultline instance', () => {
+  const runner = inProcessRunner()
+  app(runner)
+  expect(() => app(runner)).toThrow(/a runner serves one Faultline instance/)
+  expect(() => inProcessRunner({ concurrency: 0 })).toThrow(/concurrency must be a whole number/)
+})
+
+test('a retry delay longer than a timer can hold (30 days) is waited out, not fired at once', async () => {
+  vi.useFakeTimers()
+  try {
+    const DAY = 24 * 60 * 60 * 1000
+    let woke = false
+    void sleep(30 * DAY, new AbortController().signal).then(() => {
+      woke = true
+    })
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(woke).toBe(false)
+    await vi.advanceTimersByTimeAsync(29 * DAY)
+    expect(woke).toBe(false)
+    await vi.advanceTimersByTimeAsync(DAY)
+    expect(woke).toBe(true)
+  } finally {
+    vi.useRealTimers()
+  }
+})
