@@ -22,7 +22,7 @@ export default defineConfig({
       project('unit', 'packages/*/src'),
       project('integration', 'test/src'),
       project('web', 'apps/web/src'),
-      // bytes and type instantiations, against plain tRPC (tsc runs a few seconds)
+      // bytes and type instantiations, against plain tRPC (tsc runs a few seconds), and 5 s of pnpm load
       project('budgets', 'bench/src', { testTimeout: 120_000 }),
       // real headless Chromium against the real service: slower than the rest
       project('browser', 'apps/web/e2e', { testTimeout: 30_000 }),

@@ -1,15 +1,30 @@
+import { createBullmqRunner } from '@faultline/bullmq'
 import pino from 'pino'
 import { createApp } from './app'
+import { gracefulShutdown } from './shutdown'
 
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' })
 
-const { server } = createApp({ logger })
+// with REDIS_URL, background tasks go to a BullMQ queue that the worker (src/worker.ts) works; else they run here
+const redisUrl = process.env.REDIS_URL
+const runner = redisUrl ? createBullmqRunner({ connection: { url: redisUrl } }) : undefined
+const { server, fl } = createApp({ logger, ...(runner ? { runner } : {}) })
 server.listen(port, host, () => {
   logger.info({ url: `http://${host === '127.0.0.1' ? 'localhost' : host}:${port}/` }, 'Faultline example listening')
 })
 
-const stop = () => server.close(() => process.exit(0))
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
+// requests in flight finish, then their background tasks drain; the same signal again ends it at once
+const shutdown = gracefulShutdown({ server, tasks: fl.tasks, logger })
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () =>
+    shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    ),
+  )
+}
