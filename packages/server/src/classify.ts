@@ -22,6 +22,8 @@ export interface Classified {
   bugIssues?: Issue[]
   /** Why this error breaks the procedure's declaration, when it does. */
   violation?: string
+  /** When an error handler threw or returned something other than a catalog error: what it threw or returned. */
+  handlerFault?: { cause: unknown }
 }
 
 /** The parts of the server's configuration that classification needs. */
@@ -50,7 +52,14 @@ const SERVER_SIDE_KEYS = new Set(['INTERNAL_SERVER_ERROR', 'NOT_IMPLEMENTED', 'B
 const OUTPUT_VALIDATION_MESSAGE = 'Output validation failed'
 
 function isTRPCError(value: unknown): value is Error & { code: string; cause?: unknown } {
-  return value instanceof Error && safeGet(value, 'name') === 'TRPCError' && typeof safeGet(value, 'code') === 'string'
+  try {
+    return (
+      value instanceof Error && safeGet(value, 'name') === 'TRPCError' && typeof safeGet(value, 'code') === 'string'
+    )
+  } catch {
+    // instanceof runs a Proxy's getPrototypeOf trap, which may throw: such a value is no TRPCError
+    return false
+  }
 }
 
 /** An INTERNAL classification: the generic message, marked as a crash. */
@@ -67,51 +76,69 @@ function defaultMessage(cfg: ClassifyConfig, code: string): string {
 
 type SchemaResult = { ok: true; value: unknown } | { ok: false; reason: string; issues?: Issue[] }
 
-function checkData(cfg: ClassifyConfig, error: FaultlineError): SchemaResult {
-  const def = getDefinition(cfg.catalog, error.code)
-  if (!def) return { ok: false, reason: `${error.code} is not a code of this server's catalog` }
+function checkData(cfg: ClassifyConfig, code: string, value: unknown): SchemaResult {
+  const def = getDefinition(cfg.catalog, code)
+  if (!def) return { ok: false, reason: `${code} is not a code of this server's catalog` }
   if (!def.data) return { ok: true, value: undefined }
   let result: ReturnType<NonNullable<typeof def.data>['~standard']['validate']>
   try {
-    result = def.data['~standard'].validate(error.data)
+    result = def.data['~standard'].validate(value)
   } catch (cause) {
-    return { ok: false, reason: `the data schema of ${error.code} threw: ${describe(cause).message}` }
+    return { ok: false, reason: `the data schema of ${code} threw: ${describe(cause).message}` }
   }
   if (result instanceof Promise) {
     result.catch(() => {})
     return {
       ok: false,
-      reason: `the data schema of ${error.code} is async; error data schemas must validate synchronously`,
+      reason: `the data schema of ${code} is async; error data schemas must validate synchronously`,
     }
   }
   if (result.issues) {
     const issues = issuesOf(result) ?? []
-    return { ok: false, reason: `errors.${error.code} data failed its schema: ${summarizeIssues(issues)}`, issues }
+    return { ok: false, reason: `errors.${code} data failed its schema: ${summarizeIssues(issues)}`, issues }
   }
   return { ok: true, value: result.value }
 }
 
+/** An error's own headers as a plain record; unreadable ones (a Proxy, a throwing getter) are left out. */
+function readHeaders(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  try {
+    return Object.fromEntries(Object.entries(value))
+  } catch {
+    return undefined
+  }
+}
+
 function fromCatalogError(cfg: ClassifyConfig, error: FaultlineError, original: unknown): Classified {
-  const data = checkData(cfg, error)
+  // the brand says catalog error, but a copy from elsewhere may be hostile: each field is read once, safely
+  const code = safeGet(error, 'code')
+  if (typeof code !== 'string') return internal(cfg, original, 'a catalog error whose code is not a string')
+  const data = checkData(cfg, code, safeGet(error, 'data'))
   if (!data.ok) return internal(cfg, original, data.reason, data.issues)
   const message = safeGet(error, 'message')
   const out: Classified = {
-    code: error.code,
-    message: typeof message === 'string' && message ? message : defaultMessage(cfg, error.code),
+    code,
+    message: typeof message === 'string' && message ? message : defaultMessage(cfg, code),
     handled: true,
     original,
   }
   if (data.value !== undefined) out.data = data.value
-  if (error.headers) out.headers = error.headers
-  if (typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) && error.retryAfterMs >= 0) {
-    out.retryAfterMs = error.retryAfterMs
+  const headers = readHeaders(safeGet(error, 'headers'))
+  if (headers) out.headers = headers
+  const retryAfterMs = safeGet(error, 'retryAfterMs')
+  // beyond the safe integers a delay means nothing, and Retry-After would be written as 1e+21, not in seconds
+  if (typeof retryAfterMs === 'number' && retryAfterMs >= 0 && retryAfterMs <= Number.MAX_SAFE_INTEGER) {
+    out.retryAfterMs = retryAfterMs
   }
   return out
 }
 
 function fromMapped(cfg: ClassifyConfig, mapped: unknown, original: unknown, source: string): Classified {
   if (FaultlineError.is(mapped)) return fromCatalogError(cfg, mapped, original)
-  return internal(cfg, original, `${source} returned ${describe(mapped).name} instead of a catalog error`)
+  const out = internal(cfg, original, `${source} returned ${describe(mapped).name} instead of a catalog error`)
+  out.handlerFault = { cause: mapped }
+  return out
 }
 
 function validationFailure(cfg: ClassifyConfig, issues: Issue[], original: unknown, info: HandlerInfo): Classified {
@@ -119,7 +146,9 @@ function validationFailure(cfg: ClassifyConfig, issues: Issue[], original: unkno
     try {
       return fromMapped(cfg, cfg.mapValidation(issues, info), original, 'validation.map')
     } catch (cause) {
-      return internal(cfg, cause, 'validation.map threw')
+      const out = internal(cfg, cause, 'validation.map threw')
+      out.handlerFault = { cause }
+      return out
     }
   }
   return { code: 'VALIDATION_FAILED', message: summarizeIssues(issues), issues, handled: true, original }
@@ -167,7 +196,9 @@ export function classify(cfg: ClassifyConfig, thrown: unknown, info: HandlerInfo
   const outcome = runHandlers(cfg.handlers, subject, info)
   if (outcome.kind === 'mapped') return fromMapped(cfg, outcome.error, subject, 'a handler')
   if (outcome.kind === 'failed') {
-    return internal(cfg, subject, `${outcome.reason}: ${describe(outcome.cause).message}`)
+    const out = internal(cfg, subject, `${outcome.reason}: ${describe(outcome.cause).message}`)
+    out.handlerFault = { cause: outcome.cause }
+    return out
   }
   return internal(cfg, subject)
 }

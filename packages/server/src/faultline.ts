@@ -1,17 +1,18 @@
 import {
   type AnyCatalog,
   getDefinition,
-  type ImplicitCode,
   type inferCodes,
   type inferEnvelope,
   type ProblemDetails,
   toProblemDetails,
 } from '@faultline/contract'
-import type { TRPCError, TRPCProcedureType } from '@trpc/server'
+import { TRPCError, type TRPCProcedureType } from '@trpc/server'
+import type { Faults } from './faults'
+import { describe } from './inspect'
 import { DECLARATION_PROBE } from './inspect-declarations'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
-import { createResolver, requestIdOfCtx } from './resolver'
+import { createResolver, REQUEST_TAG, requestIdOfCtx } from './resolver'
 import { type CatalogShape, type DeclaredShape, toShape } from './shape'
 import { createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
@@ -77,6 +78,7 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
 ) {
   const engine = createResolver(options)
   type Shape = CatalogShape<TCatalog>
+  if (options.transformer) checkTransformer(options.transformer)
 
   // request task states that are handed off from responseMeta (no node response to watch)
   const handOffs = new WeakMap<object, RequestTasks>()
@@ -223,7 +225,12 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
       return {
         onError(opts: OnErrorOptions) {
           onError(opts)
-          own.onError?.(opts as never)
+          // tRPC does not guard onError: a throw there leaves the request unanswered and rejects unhandled
+          try {
+            own.onError?.(opts as never)
+          } catch (cause) {
+            engine.fault('hook', cause, "faultline: the app's onError threw")
+          }
         },
         responseMeta(opts: ResponseMetaOptions) {
           const ours = responseMeta(opts)
@@ -251,10 +258,12 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
         try {
           ctx = inner ? await inner(opts) : ({} as TCtx)
         } catch (error) {
-          engine.rememberRequestId(error, requestId)
-          throw error
+          const own = ownFailure(error)
+          engine.rememberRequestId(own, requestId)
+          throw own
         }
         const withId = withRequestId(ctx, requestId)
+        Object.defineProperty(withId, REQUEST_TAG, { value: {}, enumerable: true, configurable: true })
         if (tasks) {
           const { state, handOff } = tasks.requestState(opts, contextOpts.waitUntil)
           // a symbol key: tRPC's context merges copy it to every middleware's context
@@ -280,6 +289,16 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
         drain: runner.drain,
         failures: runner.failures,
       }
+    },
+    /**
+     * How many times each piece around a failure has failed (the logger, the
+     * report hook, an error handler, another hook, the transformer, the task
+     * store or runner), and how many report calls are still pending. Each fault
+     * was caught: every request still got its envelope. The first of each kind
+     * is also printed once on stderr.
+     */
+    faults(): Faults {
+      return engine.faults()
     },
     /** A router to mount for clients: `status({ id })` and the `watch({ id })` subscription. */
     get taskRouter() {
@@ -310,6 +329,34 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
       if (body.data !== undefined && !jsonFaithful(body.data)) delete body.data
       return { status: envelope.status, headers, body }
     },
+  }
+}
+
+/**
+ * Fails at startup when the transformer cannot serialize even a plain error
+ * response: tRPC could then answer no request (its node adapter leaves the
+ * request open and its exception handler rejects unhandled).
+ */
+function checkTransformer(transformer: { serialize(value: unknown): unknown }): void {
+  const envelope = {
+    v: 1,
+    code: 'INTERNAL',
+    status: 500,
+    message: 'Internal server error',
+    retry: { retryable: false },
+  }
+  const shape = {
+    code: -32603,
+    message: envelope.message,
+    data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, error: envelope },
+  }
+  try {
+    transformer.serialize({ error: shape })
+  } catch (cause) {
+    const { name, message } = describe(cause)
+    throw new TypeError(
+      `createFaultline: the transformer cannot serialize a plain error response (${name}: ${message}); tRPC could answer no request with it`,
+    )
   }
 }
 
@@ -354,6 +401,24 @@ function mergeHeaders(
     ours.append(lower, value)
   }
   return ours
+}
+
+/**
+ * What a failed context factory throws on: a new object for this request. A shared error (a
+ * module-level constant) is otherwise one object for every request that fails with it, and the id
+ * remembered for one request would answer for another. A TRPCError (which tRPC passes on as it is)
+ * is copied with its class, code, message and cause; anything else is wrapped as tRPC would wrap it.
+ */
+function ownFailure(error: unknown): unknown {
+  try {
+    if (error instanceof Error && error.name === 'TRPCError') {
+      return Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error))
+    }
+    return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error })
+  } catch {
+    // a Proxy that refuses to be read: tRPC cannot wrap it either, and answers for the request as a whole
+    return error
+  }
 }
 
 /** Adds the request id to a context: plain objects are copied, other contexts keep their prototype. */

@@ -7,6 +7,7 @@ export {
   type ResponseMeta,
   type ResponseMetaOptions,
 } from './faultline'
+export type { FaultKind, Faults } from './faults'
 export { type Handler, type HandlerFn, type HandlerInfo, handle } from './handlers'
 export { type DeclarationMap, inspectDeclarations } from './inspect-declarations'
 export { createConsoleLogger } from './log'
@@ -21,6 +22,15 @@ export {
   type TaskContext,
   type TaskDefinition,
 } from './tasks/define'
-export type { BackgroundOptions, DrainResult, TaskFailure } from './tasks/runner'
+export { type InProcessRunnerOptions, inProcessRunner } from './tasks/in-process'
+export type {
+  AttemptOutcome,
+  BackgroundOptions,
+  DrainResult,
+  TaskFailure,
+  TaskHost,
+  TaskJob,
+  TaskRunner,
+} from './tasks/runner'
 export { isTerminal, memoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from './tasks/store'
 export { summarizeIssues, toIssues } from './validation'

@@ -2,6 +2,7 @@ import { type AnyCatalog, type AnyEnvelope, IMPLICIT_CODES } from '@faultline/co
 import type { TRPCProcedureType } from '@trpc/server'
 import { type Classified, type ClassifyConfig, classify, internal } from './classify'
 import { buildFailure, type Failure } from './envelope'
+import { createFaultCounter, type FaultKind } from './faults'
 import { indexHandlers } from './handlers'
 import { describe, safeGet } from './inspect'
 import { createConsoleLogger, emit, type FailureScope } from './log'
@@ -32,19 +33,45 @@ export function requestIdOfCtx(ctx: unknown): string | undefined {
   return typeof id === 'string' ? acceptRequestId(id) : undefined
 }
 
+/**
+ * Marks a context with its own request, set by `fl.createContext`: request ids may repeat (a
+ * client's retry, a proxy's header), requests do not. tRPC's context merges copy a symbol key along.
+ */
+export const REQUEST_TAG = Symbol.for('faultline.request')
+
+/** What a failure is remembered under: its request's own mark, else its request id. */
+function tagOf(ctx: unknown): unknown {
+  const tag = safeGet(ctx, REQUEST_TAG)
+  return tag === undefined ? requestIdOfCtx(ctx) : tag
+}
+
 /** A cache keyed by object whose entries only answer for the request (tag) that stored them. */
 class TaggedCache<V> {
-  readonly #entries = new WeakMap<object, { tag: string | undefined; value: V }>()
+  // a request's own mark: one entry per request, so concurrent requests throwing one object keep theirs
+  readonly #byRequest = new WeakMap<object, WeakMap<object, V>>()
+  // a request id alone: one entry per key
+  readonly #entries = new WeakMap<object, { tag: unknown; value: V }>()
 
-  get(key: unknown, tag: string | undefined): V | undefined {
+  get(key: unknown, tag: unknown): V | undefined {
     const k = asKey(key)
-    const entry = k && this.#entries.get(k)
+    if (!k) return undefined
+    const request = asKey(tag)
+    if (request) return this.#byRequest.get(request)?.get(k)
+    const entry = this.#entries.get(k)
     return entry && entry.tag === tag ? entry.value : undefined
   }
 
-  set(key: unknown, tag: string | undefined, value: V): void {
+  set(key: unknown, tag: unknown, value: V): void {
     const k = asKey(key)
-    if (k) this.#entries.set(k, { tag, value })
+    if (!k) return
+    const request = asKey(tag)
+    if (!request) {
+      this.#entries.set(k, { tag, value })
+      return
+    }
+    const entries = this.#byRequest.get(request) ?? new WeakMap<object, V>()
+    entries.set(k, value)
+    this.#byRequest.set(request, entries)
   }
 }
 
@@ -65,13 +92,25 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
   if (expose !== 'safe' && expose !== 'debug') {
     throw new TypeError(`createFaultline: expose must be 'safe' or 'debug'; got ${String(expose)}`)
   }
-  const logger = options.logger === false ? undefined : (options.logger ?? createConsoleLogger())
+  const faults = createFaultCounter()
+  // a throwing logger is counted and never breaks an answer
+  const logger = options.logger === false ? undefined : faults.guardLogger(options.logger ?? createConsoleLogger())
+  const report = options.report && faults.countReport(options.report)
   const header = (options.requestIdHeader ?? REQUEST_ID_HEADER).toLowerCase()
   if (!isHeaderName(header)) {
     throw new TypeError(`createFaultline: requestIdHeader ${JSON.stringify(header)} is not a valid header name`)
   }
   const transformer = options.transformer
   const serialize = transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v)
+  // what envelopes are checked with: a value the transformer cannot carry is counted as a fault
+  const checkSerialize = (v: unknown) => {
+    try {
+      return serialize(v)
+    } catch (cause) {
+      faults.note('transformer', cause)
+      throw cause
+    }
+  }
   const classifyConfig: ClassifyConfig = {
     catalog: options.errors,
     handlers: indexHandlers(options.handlers ?? []),
@@ -92,14 +131,15 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
   const traceId = (): string | undefined => {
     try {
       return options.traceId?.()
-    } catch {
+    } catch (cause) {
+      faults.note('hook', cause)
       return undefined
     }
   }
 
   /** Classifies a thrown value once per request; later calls for the same value reuse the answer. */
   const classifyOnce = (thrown: unknown, scope: Pick<ResolveScope, 'path' | 'type' | 'ctx'>): Classified => {
-    const tag = requestIdOfCtx(scope.ctx)
+    const tag = tagOf(scope.ctx)
     const hit = classified.get(thrown, tag)
     if (hit) return hit
     const c = classify(classifyConfig, thrown, {
@@ -113,7 +153,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
 
   /** Records that a procedure declaring `codes` saw this error. */
   const noteDeclaration = (thrown: unknown, ctx: unknown, codes: ReadonlySet<string>) => {
-    const tag = requestIdOfCtx(ctx)
+    const tag = tagOf(ctx)
     const seen = declaredFor.get(thrown, tag) ?? new Set<string>()
     for (const code of codes) seen.add(code)
     declaredFor.set(thrown, tag, seen)
@@ -122,7 +162,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
   // declared: the procedure declared the code; violation: it declared others but not this one;
   // undefined: no declaration saw the error (or the code is one every procedure may send)
   const verdict = (thrown: unknown, ctx: unknown, c: Classified): 'declared' | 'violation' | undefined => {
-    const seen = declaredFor.get(thrown, requestIdOfCtx(ctx))
+    const seen = declaredFor.get(thrown, tagOf(ctx))
     if (!seen || IMPLICIT.has(c.code)) return undefined
     return seen.has(c.code) ? 'declared' : 'violation'
   }
@@ -151,7 +191,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
    * resolves afresh every time (each call is its own failure).
    */
   const resolve = (thrown: unknown, scope: ResolveScope, once = true): Failure => {
-    const tag = requestIdOfCtx(scope.ctx)
+    const tag = tagOf(scope.ctx)
     const hit = once ? resolved.get(thrown, tag) : undefined
     if (hit) return hit
     const requestId = scope.requestId()
@@ -160,6 +200,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
       let c = once
         ? classifyOnce(thrown, scope)
         : classify(classifyConfig, thrown, { path: scope.path, type: 'unknown', ctx: scope.ctx })
+      if (c.handlerFault) faults.note('handler', c.handlerFault.cause)
       const judged = verdict(thrown, scope.ctx, c)
       if (judged === 'violation') {
         const reason = `${c.code} is not declared by ${scope.path ?? 'this procedure'}`
@@ -169,15 +210,17 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
         catalog: options.errors,
         validationStatus,
         expose,
-        serialize,
+        serialize: checkSerialize,
         requestId,
         requestIdHeader: header,
         traceId: traceId(),
         input: scope.input,
       })
-      if (judged === 'declared') failure.envelope.declared = true
-      else if (judged === 'violation' && !strict) failure.envelope.declared = false
-      emit(logger, options.report, failure.classified, failure.envelope, scope)
+      // the verdict is on the code judged: data that could not be sent made it INTERNAL, which any procedure may send
+      const judgedCodeSent = failure.envelope.code === c.code
+      if (judgedCodeSent && judged === 'declared') failure.envelope.declared = true
+      else if (judgedCodeSent && judged === 'violation' && !strict) failure.envelope.declared = false
+      emit(logger, report, failure.classified, failure.envelope, scope)
     } catch (cause) {
       failure = lastResort(cause, requestId)
     }
@@ -204,15 +247,23 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
     lastResort,
     requestIdFor,
     /** The failure already resolved for an error in a request, if any (for response headers). */
-    resolvedFor: (error: object, ctx: unknown) => resolved.get(error, requestIdOfCtx(ctx)),
-    /** Logs a fault of Faultline's own machinery (a store, a runner), never a request's failure. */
+    resolvedFor: (error: object, ctx: unknown) => resolved.get(error, tagOf(ctx)),
+    /** Logs (and counts, as a `tasks` fault) a fault of the task machinery (a store, a runner), never a request's failure. */
     logInternal(msg: string, cause: unknown, extra: Record<string, unknown> = {}) {
+      faults.note('tasks', cause)
       try {
         logger?.error({ ...extra, error: describe(cause, true) }, msg)
       } catch {
         // a broken logger has nowhere left to report to
       }
     },
+    /** Counts a fault of an app's piece (and logs `msg` when given); see `Faults`. */
+    fault(kind: FaultKind, cause: unknown, msg?: string, extra: Record<string, unknown> = {}) {
+      faults.note(kind, cause)
+      if (msg) logger?.error({ ...extra, error: describe(cause, true) }, msg)
+    },
+    /** How many faults of each kind so far. */
+    faults: faults.snapshot,
     /** The serializer error data is checked with. */
     serialize,
     /** Remembers the id of a request whose context factory threw. */

@@ -27,7 +27,12 @@ export function toIssues(raw: readonly unknown[]): Issue[] {
 /** The issues of a validator's error (ZodError, StandardSchemaV1Error, …), if it has any. */
 export function issuesOf(value: unknown): Issue[] | undefined {
   const issues = safeGet(value, 'issues')
-  return Array.isArray(issues) ? toIssues(issues) : undefined
+  try {
+    return Array.isArray(issues) ? toIssues(issues) : undefined
+  } catch {
+    // a Proxy (revoked, or trapping every read) among them: the issues cannot be read
+    return undefined
+  }
 }
 
 const SHOWN = 3
