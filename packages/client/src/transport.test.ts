@@ -65,6 +65,18 @@ describe('faultlineFetch regressions', () => {
     expect(await out.json()).toMatchObject({ error: { code: -32600 } })
   })
 
+  test('a 2xx labelled JSON whose body is cut off or empty fails with its status and body, not as "no response"', async () => {
+    for (const [status, body] of [
+      [200, '{"result":{"da'],
+      [204, null],
+    ] as const) {
+      const res = new Response(body, { status, headers: { 'content-type': 'application/json' } })
+      const out = await faultlineFetch(respond(res))('http://x')
+      expect(out).toBe(res)
+      await expect(out.json()).rejects.toMatchObject({ name: 'TransportFailure', status, body: body ?? '' })
+    }
+  })
+
   test('a large JSON error body is read whole', async () => {
     const big = JSON.stringify({ error: { code: -32603, message: 'x'.repeat(3_000_000) } })
     const res = new Response(big, { status: 500, headers: { 'content-type': 'application/json' } })

@@ -70,7 +70,7 @@ export type FetchFn = (input: RequestInfo | URL | string, init?: FetchInit) => P
  * Wraps `fetch` for tRPC's HTTP links so a response that is not tRPC JSON
  * (a proxy's HTML page, an empty 502, truncated JSON) fails with a
  * `TransportFailure` carrying its status and body. Successful JSON and
- * streams pass through untouched.
+ * streams pass through; a 2xx labelled JSON that does not parse fails the same way.
  *
  * @example
  * httpBatchLink({ url, fetch: faultlineFetch() })
@@ -81,7 +81,19 @@ export function faultlineFetch(base?: FetchFn): FetchFn {
     const contentType = res.headers.get('content-type') ?? undefined
     if (contentType?.includes('text/event-stream')) return res
     const isJson = contentType !== undefined && /json/i.test(contentType)
-    if (isJson && res.ok) return res
+    const fail = (body: string) => new TransportFailure({ status: res.status, body, contentType })
+    if (isJson && res.ok) {
+      // still parsed once, by tRPC; a 2xx whose body is not JSON (cut off, empty) keeps its status and body
+      res.json = async () => {
+        const text = await res.text()
+        try {
+          return JSON.parse(text)
+        } catch {
+          throw fail(text)
+        }
+      }
+      return res
+    }
     // a JSON error body is read whole, as tRPC would; anything else only as far as a diagnosis needs
     const text = isJson ? await res.text() : await readCapped(res, ERROR_BODY_LIMIT)
     try {
@@ -89,7 +101,7 @@ export function faultlineFetch(base?: FetchFn): FetchFn {
       JSON.parse(text)
       return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers })
     } catch {
-      throw new TransportFailure({ status: res.status, body: text, contentType })
+      throw fail(text)
     }
   }
 }
