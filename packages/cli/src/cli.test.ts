@@ -167,7 +167,7 @@ describe('faultline generate', () => {
 // typed access to the parts of an export the check tests change
 const code = (c: CatalogJson, name: string) => c.codes[name] as CodeJson
 const dataOf = (c: CatalogJson) => code(c, 'A').data as { properties: Record<string, unknown>; required: string[] }
-const procedure = (c: CatalogJson, path: string) => (c.procedures ?? {})[path] as { declares: string[] | null }
+const procedure = (c: CatalogJson, path: string) => c.procedures?.[path] as { declares: string[] | null }
 
 describe('faultline check', () => {
   const base = (): CatalogJson => ({
