@@ -171,13 +171,21 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
     status: (id) => store.get(id),
     async drain(timeoutMs) {
       const h = attached()
-      const pending = [...jobs.values()]
       let timer: ReturnType<typeof setTimeout> | undefined
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs)
       })
-      const all = Promise.all(pending.map((entry) => entry.done)).then(() => 'done' as const)
-      const outcome = await Promise.race([all, timedOut])
+      // tasks that start while the drain waits (a call finishing during shutdown) are waited for too
+      const awaited = new Set<Running>()
+      let outcome: 'done' | 'timeout' = 'done'
+      for (;;) {
+        const fresh = [...jobs.values()].filter((entry) => !awaited.has(entry))
+        if (fresh.length === 0) break
+        for (const entry of fresh) awaited.add(entry)
+        const all = Promise.all(fresh.map((entry) => entry.done)).then(() => 'done' as const)
+        outcome = await Promise.race([all, timedOut])
+        if (outcome === 'timeout') break
+      }
       clearTimeout(timer)
       const interrupted: string[] = []
       if (outcome === 'timeout') {

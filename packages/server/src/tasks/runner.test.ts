@@ -22,7 +22,8 @@ const send = defineTask({
   name: 'send',
   payload: z.object({ email: z.string() }),
   retry: { attempts: 2, baseMs: 1, maxMs: 1 },
-  run: ({ email }) => {
+  run: async ({ email }) => {
+    if (email.startsWith('slow')) await new Promise((resolve) => setTimeout(resolve, 40))
     if (email.startsWith('bounce')) throw new Bounced(email)
     if (email.startsWith('limited')) throw errors.RATE_LIMITED({ retryAfterMs: 5_000 })
   },
@@ -210,4 +211,18 @@ test('a retry delay longer than a timer can hold (30 days) is waited out, not fi
   } finally {
     vi.useRealTimers()
   }
+})
+
+test('drain also waits for the tasks committed while it waits (a request that finishes during shutdown)', async () => {
+  const { fl, caller } = app(inProcessRunner())
+  const first = await caller.go({ email: 'slow-1@example.test' })
+  await tick()
+  const draining = fl.tasks.drain({ timeoutMs: 5_000 })
+  // a call that finishes after the drain began: its task is committed to the runner then
+  const second = await caller.go({ email: 'slow-2@example.test' })
+  await tick()
+  expect(await fl.tasks.status(second)).toMatchObject({ status: 'running' })
+  expect(await draining).toEqual({ interrupted: [] })
+  expect(await fl.tasks.status(first)).toMatchObject({ status: 'succeeded' })
+  expect(await fl.tasks.status(second)).toMatchObject({ status: 'succeeded' })
 })
