@@ -1,5 +1,7 @@
 // HTTP runtime: plain tRPC and tRPC with Faultline, the same router, each in its
 // own process, loaded alternately with autocannon. Run: pnpm bench:http.
+// ROUNDS, SECONDS, CONNECTIONS and SCENARIOS narrow it; SERVER_ARGS passes node flags to
+// both servers (--cpu-prof); AA=1 serves plain tRPC on both sides, to measure the noise.
 import { type ChildProcess, fork, spawnSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
@@ -7,7 +9,7 @@ import { build } from 'esbuild'
 import superjson from 'superjson'
 
 type Mode = 'plain' | 'faultline'
-const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const SECONDS = Number(process.env.SECONDS ?? 3)
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,100').split(',').map(Number)
 
