@@ -14,7 +14,7 @@ import type {
   TaskJob,
   TaskRunner,
 } from './runner'
-import { memoryTaskStore, type TaskRecord } from './store'
+import { memoryTaskStore, queuedRecord as record, type TaskRecord } from './store'
 
 /** A task enqueued by a call, waiting for the call to succeed and its response to go. */
 export interface PreparedTask {
@@ -200,17 +200,6 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
     logInternal: (message, cause, extra) => engine.logInternal(message, cause, extra),
   }
   runner.attach(host)
-
-  const record = (job: TaskJob, patch: Partial<TaskRecord> = {}): TaskRecord => ({
-    id: job.id,
-    task: job.task,
-    status: 'queued',
-    attempts: 0,
-    requestId: job.requestId,
-    createdAt: job.createdAt,
-    updatedAt: Date.now(),
-    ...patch,
-  })
 
   return {
     /** Checks and records a task, to commit once its call succeeds; throws on an unknown task or bad payload. */

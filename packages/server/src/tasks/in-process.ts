@@ -1,6 +1,6 @@
 import { FaultlineError } from '@faultline/contract'
 import type { DrainResult, TaskHost, TaskJob, TaskRunner } from './runner'
-import { isTerminal, memoryTaskStore, type TaskRecord, type TaskStore } from './store'
+import { isTerminal, memoryTaskStore, queuedRecord, type TaskRecord, type TaskStore } from './store'
 
 /** Options of the in-process runner. */
 export interface InProcessRunnerOptions {
@@ -137,16 +137,7 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
     const done = new Promise<void>((resolve) => {
       settle = resolve
     })
-    const now = Date.now()
-    const record: TaskRecord = {
-      id: job.id,
-      task: job.task,
-      status: 'queued',
-      attempts: 0,
-      requestId: job.requestId,
-      createdAt: job.createdAt,
-      updatedAt: now,
-    }
+    const record = queuedRecord(job)
     const entry: Running = { job, record, controller: new AbortController(), done, settle }
     jobs.set(job.id, entry)
     void save(record)

@@ -30,6 +30,23 @@ export interface MemoryTaskStore extends TaskStore {
   size(): number
 }
 
+/** A task's first record, `queued`, with `patch` over it. */
+export function queuedRecord(
+  job: { id: string; task: string; requestId: string | undefined; createdAt: number },
+  patch: Partial<TaskRecord> = {},
+): TaskRecord {
+  return {
+    id: job.id,
+    task: job.task,
+    status: 'queued',
+    attempts: 0,
+    requestId: job.requestId,
+    createdAt: job.createdAt,
+    updatedAt: Date.now(),
+    ...patch,
+  }
+}
+
 /** Whether a task will change no more. */
 export function isTerminal(status: TaskStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'interrupted'
