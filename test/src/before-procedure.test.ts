@@ -1,8 +1,12 @@
 // Failures that happen before any procedure runs get the same envelope.
 import { parseEnvelope } from '@faultline/contract'
+import { createFaultline } from '@faultline/server'
+import { initTRPC, type TRPCError } from '@trpc/server'
+import { createHTTPServer } from '@trpc/server/adapters/standalone'
 import { afterEach, expect, test } from 'vitest'
 import { type Started, startApp } from './fixtures/app'
 import { errors } from './fixtures/catalog'
+import { listen } from './fixtures/listen'
 
 let app: Started | undefined
 afterEach(async () => {
@@ -93,4 +97,34 @@ test('a body over maxBodySize answers PAYLOAD_TOO_LARGE', async () => {
   })
   expect(res.status).toBe(413)
   expect(res.envelope.code).toBe('PAYLOAD_TOO_LARGE')
+})
+
+test("a context factory's error reaches onError wrapped as tRPC wraps it: the thrown value as cause, its stack kept", async () => {
+  const seen: TRPCError[] = []
+  const fl = createFaultline({ errors, logger: false, expose: 'safe' })
+  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const shared = new Error('session store unreachable')
+  function loadSession(): never {
+    throw shared
+  }
+  const server = createHTTPServer({
+    router: t.router({ ok: t.procedure.query(() => 'fine') }),
+    createContext: fl.createContext(() => loadSession()),
+    ...fl.adapter({ onError: ({ error }: { error: TRPCError }) => void seen.push(error) }),
+  })
+  const { url, close } = await listen(server)
+  try {
+    const first = await send(`${url}/ok`, { headers: { 'x-request-id': 'req-a' } })
+    const second = await send(`${url}/ok`, { headers: { 'x-request-id': 'req-b' } })
+    expect([first.envelope.requestId, second.envelope.requestId]).toEqual(['req-a', 'req-b'])
+    expect(seen).toHaveLength(2)
+    for (const error of seen) {
+      expect(error.cause).toBe(shared)
+      expect(error.stack).toBe(shared.stack)
+    }
+    // one object per request, so neither request answers for the other
+    expect(seen[0]).not.toBe(seen[1])
+  } finally {
+    await close()
+  }
 })

@@ -38,9 +38,10 @@ function build(
     transformer?: Transformer
     store?: TaskStore
     onError?: () => void
+    responseMeta?: () => undefined
   } = {},
 ) {
-  const { transformer = plainJson, store, onError, ...rest } = opts
+  const { transformer = plainJson, store, onError, responseMeta, ...rest } = opts
   const fl = createFaultline({
     errors,
     expose: 'safe',
@@ -76,7 +77,7 @@ function build(
   const server = createHTTPServer({
     router,
     createContext: fl.createContext(),
-    ...fl.adapter(onError ? { onError } : {}),
+    ...fl.adapter({ ...(onError ? { onError } : {}), ...(responseMeta ? { responseMeta } : {}) }),
   })
   return { fl, server }
 }
@@ -225,6 +226,22 @@ describe('error handlers that fail', () => {
     expect((await rawQuery(url, 'ok')).json.result.data).toBe('fine')
   })
 
+  test("the app's own responseMeta that throws: the request is answered with Faultline's headers, counted", async () => {
+    const log = memoryLogger()
+    const { url, fl } = await start({
+      logger: log.logger,
+      responseMeta: () => {
+        throw new Error('cache header service down')
+      },
+    })
+    await expectEnvelope(url, 'missing', 'USER_NOT_FOUND')
+    const ok = await rawQuery(url, 'ok')
+    expect(ok.json.result.data).toBe('fine')
+    expect(ok.headers.get('x-request-id')).toMatch(/^req_/)
+    expect(fl.faults()).toEqual({ ...noFaults, hook: 2 })
+    expect(log.lines.filter((l) => l.msg === "faultline: the app's responseMeta threw")).toHaveLength(2)
+  })
+
   test('a traceId hook that throws: the envelope goes out without a trace id, counted', async () => {
     const { url, fl } = await start({
       logger: false,
@@ -262,6 +279,33 @@ describe('a transformer that throws', () => {
     expect(fl.faults()).toEqual({ ...noFaults, transformer: 1 })
     await expectEnvelope(url, 'missing', 'USER_NOT_FOUND', refusesMaps)
     expect(fl.faults().transformer).toBe(1)
+  })
+
+  test('plain JSON error data is serialized once, by tRPC; other data is tried first, so a refusal degrades only that error', async () => {
+    let calls = 0
+    const counting: Transformer = {
+      serialize: (value) => {
+        calls++
+        return superjson.serialize(value)
+      },
+      deserialize: (value) => superjson.deserialize(value as never),
+    }
+    const { url } = await start({ logger: false, transformer: counting })
+    let before = calls
+    await expectEnvelope(url, 'missing', 'USER_NOT_FOUND', counting)
+    expect(calls - before).toBe(1)
+    before = calls
+    await expectEnvelope(url, 'audit', 'AUDIT_FAILED', counting)
+    expect(calls - before).toBe(2)
+  })
+
+  test('an input debug exposure cannot echo is left out, and is no fault of the transformer', () => {
+    const fl = createFaultline({ errors, expose: 'debug', logger: false })
+    const envelope = fl.toEnvelope(new Error('boom'), { input: { amount: 10n } })
+    expect(envelope.code).toBe('INTERNAL')
+    expect(envelope.debug?.input).toBeUndefined()
+    expect(fl.faults().transformer).toBe(0)
+    expect(fl.toEnvelope(new Error('boom'), { input: { amount: 10 } }).debug?.input).toEqual({ amount: 10 })
   })
 
   test('on everything: createFaultline refuses it at startup, since tRPC could answer no request with it', () => {

@@ -21,7 +21,10 @@ export interface EnvelopeContext {
   catalog: AnyCatalog
   validationStatus: number
   expose: 'safe' | 'debug'
+  /** Checks that error data can be sent; a throw is a fault of the transformer. */
   serialize: (value: unknown) => unknown
+  /** Checks that a request's input can be echoed under debug exposure; a throw only leaves it out. */
+  serializeInput: (value: unknown) => unknown
   requestId: string | undefined
   requestIdHeader: string
   traceId: string | undefined
@@ -146,7 +149,7 @@ export function buildFailure(c: Classified, ctx: EnvelopeContext): Failure {
     if (original.message !== envelope.message) envelope.debug.message = original.message
     if (original.stack) envelope.debug.stack = original.stack
     if (causes.length) envelope.debug.cause = causes
-    if (ctx.input !== undefined && serializes(ctx.serialize, ctx.input).ok) envelope.debug.input = ctx.input
+    if (ctx.input !== undefined && serializes(ctx.serializeInput, ctx.input).ok) envelope.debug.input = ctx.input
   }
 
   const headers = errorHeaders(c.headers, ctx.requestIdHeader)

@@ -6,7 +6,7 @@ import {
   type ProblemDetails,
   toProblemDetails,
 } from '@faultline/contract'
-import { TRPCError, type TRPCProcedureType } from '@trpc/server'
+import { getTRPCErrorFromUnknown, type TRPCError, type TRPCProcedureType } from '@trpc/server'
 import type { Faults } from './faults'
 import { describe } from './inspect'
 import { DECLARATION_PROBE } from './inspect-declarations'
@@ -234,7 +234,13 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
         },
         responseMeta(opts: ResponseMetaOptions) {
           const ours = responseMeta(opts)
-          const theirs = own.responseMeta?.(opts as never)
+          let theirs: ResponseMeta | undefined
+          // as with onError, a throw here would leave the request unanswered: our headers still go
+          try {
+            theirs = own.responseMeta?.(opts as never)
+          } catch (cause) {
+            engine.fault('hook', cause, "faultline: the app's responseMeta threw")
+          }
           if (!theirs) return ours
           return { ...theirs, headers: mergeHeaders(ours.headers ?? new Headers(), theirs.headers) }
         },
@@ -414,7 +420,8 @@ function ownFailure(error: unknown): unknown {
     if (error instanceof Error && error.name === 'TRPCError') {
       return Object.create(Object.getPrototypeOf(error), Object.getOwnPropertyDescriptors(error))
     }
-    return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error })
+    // tRPC's own wrapping: the thrown value as cause, its stack kept
+    return getTRPCErrorFromUnknown(error)
   } catch {
     // a Proxy that refuses to be read: tRPC cannot wrap it either, and answers for the request as a whole
     return error

@@ -211,6 +211,7 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
         validationStatus,
         expose,
         serialize: checkSerialize,
+        serializeInput: serialize,
         requestId,
         requestIdHeader: header,
         traceId: traceId(),
