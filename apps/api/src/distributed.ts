@@ -25,6 +25,8 @@ async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
   const bin = process.env.REDIS_SERVER ?? 'redis-server'
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // its own process group: Ctrl-C reaches this process alone, which stops Redis last
+    detached: true,
   })
   await new Promise<void>((resolve, reject) => {
     child.once('error', (error) =>
@@ -47,7 +49,8 @@ const redis = process.env.REDIS_URL ? undefined : await startRedis()
 const env = { ...process.env, REDIS_URL: process.env.REDIS_URL ?? redis?.url }
 // the same node flags as this process (the TypeScript loader, source conditions)
 const processes = [file('./main.ts'), file('./worker.ts')].map((script) =>
-  spawn(process.execPath, [...process.execArgv, script], { env, stdio: 'inherit' }),
+  // each in its own process group, so Ctrl-C reaches this process alone and each child gets one signal
+  spawn(process.execPath, [...process.execArgv, script], { env, stdio: 'inherit', detached: true }),
 )
 console.log(`API and worker started; tasks go through ${env.REDIS_URL}${redis ? ' (a redis-server of its own)' : ''}`)
 

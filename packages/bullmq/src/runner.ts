@@ -126,20 +126,30 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
       }
     },
     async status(id): Promise<TaskRecord | undefined> {
-      const [job, state] = await Promise.all([queue.getJob(id), queue.getJobState(id)])
-      if (!job || state === 'unknown') return undefined
-      return recordOf(job, state)
+      // the state first: a worker writes a failure's envelope on the job before it fails the job, so
+      // a job read after a `failed` state always carries its envelope (read together, it might not)
+      const state = await queue.getJobState(id)
+      if (state === 'unknown') return undefined
+      const job = await queue.getJob(id)
+      return job ? recordOf(job, state) : undefined
     },
     async drain(timeoutMs): Promise<DrainResult> {
       const h = attached()
-      const pending = [...adding.values()]
-      if (pending.length === 0) return { interrupted: [] }
+      if (adding.size === 0) return { interrupted: [] }
       let timer: ReturnType<typeof setTimeout> | undefined
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs)
       })
-      const all = Promise.allSettled(pending.map((p) => p.added)).then(() => 'done' as const)
-      const outcome = await Promise.race([all, timedOut])
+      // tasks committed while the drain waits (a call finishing during shutdown) are waited for too
+      const awaited = new Set<Promise<unknown>>()
+      let outcome: 'done' | 'timeout' = 'done'
+      for (;;) {
+        const fresh = [...adding.values()].map((p) => p.added).filter((added) => !awaited.has(added))
+        if (fresh.length === 0) break
+        for (const added of fresh) awaited.add(added)
+        outcome = await Promise.race([Promise.allSettled(fresh).then(() => 'done' as const), timedOut])
+        if (outcome === 'timeout') break
+      }
       clearTimeout(timer)
       if (outcome === 'done') return { interrupted: [] }
       // still not in Redis: say so once, never lose them silently
