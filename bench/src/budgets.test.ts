@@ -16,9 +16,9 @@ test(`Faultline's link and helpers add at most ${CLIENT_BUDGET_BYTES} bytes min+
   expect(withFetch.packages).not.toContain('zod')
 })
 
-// The goal is 1.10x plain tRPC; it is met at 3,000 procedures but not yet at 300
-// (see BENCHMARKS.md). This guard keeps the measured cost from growing meanwhile.
-const TYPE_RATIO_GUARD = 1.3
+// The goal is 1.10x plain tRPC; it is met at 1,000 and 3,000 procedures but not yet at 300,
+// where the measured ratio is 1.155 (see BENCHMARKS.md). This guard keeps it from growing meanwhile.
+const TYPE_RATIO_GUARD = 1.18
 
 test('a 300-procedure router with declared errors and narrowing client code type-checks, within the guard', () => {
   const plain = measureTypes('plain', 300)

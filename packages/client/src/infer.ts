@@ -1,4 +1,4 @@
-import type { AnyEnvelope, DeclaredBrand, ImplicitCode } from '@faultline/contract'
+import type { AnyEnvelope, DeclaredBrand } from '@faultline/contract'
 import type { AnyProcedure, AnyRouter } from '@trpc/server'
 import type { FaultlineClientError, TransportEnvelope } from './error'
 
@@ -6,20 +6,22 @@ type Distribute<TEnvelope> = TEnvelope extends AnyEnvelope ? FaultlineClientErro
 
 // the envelopes every member of a (possibly folded) error shape carries
 type EnvelopesOf<TShape> = TShape extends { data: { error: infer E } } ? (E extends AnyEnvelope ? E : never) : never
-// the codes the procedure's declarations name, across every `.errors(fl.declare(…))` it went through
-type DeclaredCodesOf<TShape> = TShape extends DeclaredBrand<infer C> ? C : never
-// whether any declaration was made, even one naming no code (`fl.declare()`)
-type IsDeclared<TShape> = true extends (TShape extends DeclaredBrand<string> ? true : false) ? true : false
+// the members of a (possibly folded) error shape that are declarations (`fl.declare(…)`)
+type DeclaredMembers<TShape> = TShape extends DeclaredBrand<string> ? TShape : never
 
 /**
  * The envelope union an error shape carries in `data.error`. A procedure that
- * declared codes narrows to them plus the codes every procedure may send.
+ * declared codes narrows to them plus the codes every procedure may send. Its
+ * declarations carry exactly those envelopes, so they are read alone: the
+ * router-wide member's union of every code of the catalog is never computed.
  */
-export type inferShapeEnvelope<TShape> = [EnvelopesOf<TShape>] extends [never]
-  ? AnyEnvelope
-  : IsDeclared<TShape> extends true
-    ? Extract<EnvelopesOf<TShape>, { code: DeclaredCodesOf<TShape> | ImplicitCode }>
-    : EnvelopesOf<TShape>
+export type inferShapeEnvelope<TShape> = 0 extends 1 & TShape
+  ? AnyEnvelope // an `any` shape (`AnyRouter`)
+  : [DeclaredMembers<TShape>] extends [never]
+    ? [EnvelopesOf<TShape>] extends [never]
+      ? AnyEnvelope
+      : EnvelopesOf<TShape>
+    : EnvelopesOf<DeclaredMembers<TShape>>
 
 /** The typed Faultline errors for an error shape, transport failures included. */
 export type inferShapeErrors<TShape> = Distribute<inferShapeEnvelope<TShape> | TransportEnvelope>

@@ -38,4 +38,17 @@ describe('catalog types', () => {
     if (env.code === 'USER_NOT_FOUND') expectTypeOf(env.data).toEqualTypeOf<{ userId: string }>()
     if (env.code === 'INTERNAL') expectTypeOf(env.data).toEqualTypeOf<undefined>()
   })
+
+  test('an app that redefines a built-in code gets its own data and constructor for it', () => {
+    const own = defineErrors({
+      NOT_FOUND: { status: 404, message: 'Not found', data: z.object({ resource: z.string() }) },
+    })
+    expectTypeOf<inferErrorData<typeof own, 'NOT_FOUND'>>().toEqualTypeOf<{ resource: string }>()
+    expectTypeOf<inferErrorData<typeof own, 'FORBIDDEN'>>().toEqualTypeOf<undefined>()
+    expectTypeOf(own.NOT_FOUND({ resource: 'user' }).data).toEqualTypeOf<{ resource: string }>()
+    // @ts-expect-error the redefinition takes data
+    own.NOT_FOUND()
+    expectTypeOf<'NOT_FOUND' | 'FORBIDDEN'>().toExtend<inferCodes<typeof own>>()
+    expectTypeOf<keyof typeof own.definitions>().toEqualTypeOf<inferCodes<typeof own>>()
+  })
 })

@@ -56,13 +56,20 @@ export type ErrorFactory<TCode extends string, TDef> = TDef extends { data: Stan
   ? (data: inferDataInput<TDef>, options?: FaultlineErrorOptions) => FaultlineError<TCode, inferDataOutput<TDef>>
   : (options?: FaultlineErrorOptions) => FaultlineError<TCode, undefined>
 
-/** What `defineErrors` returns: a constructor per code, plus the resolved definitions. */
+/**
+ * What `defineErrors` returns: a constructor per code (the built-ins included),
+ * plus the resolved definitions. `TDefs` is the app's own definitions, as written.
+ */
 export type Catalog<TDefs extends Record<string, ErrorDefinitionInput> = Record<string, ErrorDefinitionInput>> = {
-  readonly [K in keyof TDefs & string]: ErrorFactory<K, TDefs[K]>
+  readonly [K in keyof MergeBuiltins<TDefs> & string]: ErrorFactory<K, MergeBuiltins<TDefs>[K]>
 } & {
   /** Every code's resolved definition, built-ins included. */
-  readonly definitions: { readonly [K in keyof TDefs & string]: ErrorDefinition }
-  /** Brands the catalog's type so the server and client can infer codes and data from it. */
+  readonly definitions: { readonly [K in keyof MergeBuiltins<TDefs> & string]: ErrorDefinition }
+  /**
+   * Brands the catalog's type with the app's definitions, built-ins apart, so the server and
+   * client can infer codes and data from it. Types read it through `inferDefinitions`: the
+   * definitions object is a cheap type to carry through tRPC's generics, the catalog is not.
+   */
   readonly '~types'?: TDefs
 }
 
@@ -71,11 +78,18 @@ export interface AnyCatalog {
   readonly definitions: { readonly [code: string]: ErrorDefinition }
   readonly '~types'?: Record<string, ErrorDefinitionInput>
 }
+/** A catalog's own definitions, as written to `defineErrors` (the built-ins apart). */
+export type inferDefinitions<TCatalog extends AnyCatalog> = NonNullable<TCatalog['~types']>
+/** The codes of a catalog's definitions, the built-ins included. */
+export type codesOf<TDefs> = (keyof TDefs | BuiltinCode) & string
+/** The data one code carries, by the definitions (a built-in the app did not redefine carries none). */
+export type dataOf<TDefs, TCode> = TCode extends keyof TDefs ? inferDataOutput<TDefs[TCode]> : undefined
 /** The codes of a catalog. */
-export type inferCodes<TCatalog extends AnyCatalog> = keyof NonNullable<TCatalog['~types']> & string
+export type inferCodes<TCatalog extends AnyCatalog> = codesOf<inferDefinitions<TCatalog>>
 /** The data type of one code of a catalog. */
-export type inferErrorData<TCatalog extends AnyCatalog, TCode extends inferCodes<TCatalog>> = inferDataOutput<
-  NonNullable<TCatalog['~types']>[TCode]
+export type inferErrorData<TCatalog extends AnyCatalog, TCode extends inferCodes<TCatalog>> = dataOf<
+  inferDefinitions<TCatalog>,
+  TCode
 >
 
 /** Thrown by `defineErrors` for a catalog that cannot work. */
@@ -154,9 +168,7 @@ function factory(def: ErrorDefinition) {
  * })
  * throw errors.USER_NOT_FOUND({ userId })
  */
-export function defineErrors<const TDefs extends Record<string, ErrorDefinitionInput>>(
-  defs: TDefs,
-): Catalog<MergeBuiltins<TDefs>> {
+export function defineErrors<const TDefs extends Record<string, ErrorDefinitionInput>>(defs: TDefs): Catalog<TDefs> {
   if (typeof defs !== 'object' || defs === null || Array.isArray(defs)) {
     throw new CatalogDefinitionError('defineErrors: expected an object of { CODE: { status, message, … } }')
   }
@@ -170,7 +182,7 @@ export function defineErrors<const TDefs extends Record<string, ErrorDefinitionI
   }
   const catalog: Record<string, unknown> = { definitions: Object.freeze(definitions) }
   for (const def of Object.values(definitions)) catalog[def.code] = factory(def)
-  return Object.freeze(catalog) as Catalog<MergeBuiltins<TDefs>>
+  return Object.freeze(catalog) as Catalog<TDefs>
 }
 
 /** The definition of a code in a catalog, or `undefined` for a code it does not know. */

@@ -1,5 +1,5 @@
 import type { BuiltinCode } from './codes'
-import type { AnyCatalog, inferCodes, inferErrorData } from './define'
+import type { AnyCatalog, dataOf, inferCodes, inferDefinitions } from './define'
 import type { Issue } from './issues'
 
 /** The wire format's version; bumped only for a breaking change of the envelope. */
@@ -82,9 +82,13 @@ export type ErrorEnvelope<TCode extends string = string, TData = unknown> = unkn
 export type AnyEnvelope = UnknownEnvelope<string>
 
 /** The envelopes a catalog can produce: a union discriminated by `code`. */
-export type inferEnvelope<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>> = {
-  [K in TCodes]: ErrorEnvelope<K, inferErrorData<TCatalog, K>>
-}[TCodes]
+export type inferEnvelope<
+  TCatalog extends AnyCatalog,
+  TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>,
+> = envelopeOf<inferDefinitions<TCatalog>, TCodes>
+
+/** The envelopes of `TCodes`, by a catalog's definitions (`inferDefinitions`). */
+export type envelopeOf<TDefs, TCodes extends string> = { [K in TCodes]: ErrorEnvelope<K, dataOf<TDefs, K>> }[TCodes]
 
 /** The envelope of a built-in code. */
 export type BuiltinEnvelope = { [K in BuiltinCode]: ErrorEnvelope<K, undefined> }[BuiltinCode]

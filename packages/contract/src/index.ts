@@ -12,12 +12,15 @@ export {
   type AnyCatalog,
   type Catalog,
   CatalogDefinitionError,
+  type codesOf,
+  type dataOf,
   defineErrors,
   type ErrorDefinition,
   type ErrorDefinitionInput,
   type ErrorFactory,
   getDefinition,
   type inferCodes,
+  type inferDefinitions,
   type inferErrorData,
   isStandardSchema,
 } from './define'
@@ -29,6 +32,7 @@ export {
   type DeclaredBrand,
   ENVELOPE_VERSION,
   type ErrorEnvelope,
+  type envelopeOf,
   type inferEnvelope,
   type RetryInfo,
 } from './envelope'

@@ -2,6 +2,7 @@ import {
   type AnyCatalog,
   getDefinition,
   type inferCodes,
+  type inferDefinitions,
   type inferEnvelope,
   type ProblemDetails,
   toProblemDetails,
@@ -13,7 +14,7 @@ import { DECLARATION_PROBE } from './inspect-declarations'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
 import { createResolver, REQUEST_TAG, requestIdOfCtx } from './resolver'
-import { type CatalogShape, type DeclaredShape, toShape } from './shape'
+import { type DeclaredDefinitionsShape, type DefinitionsShape, toShape } from './shape'
 import { createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
 import type { BackgroundOptions } from './tasks/runner'
@@ -77,7 +78,9 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
   },
 ) {
   const engine = createResolver(options)
-  type Shape = CatalogShape<TCatalog>
+  // the interfaces themselves, not the CatalogShape alias: an alias of a generic interface makes tRPC's
+  // generics walk the whole catalog type at every step (see DefinitionsShape)
+  type Shape = DefinitionsShape<inferDefinitions<TCatalog>>
   if (options.transformer) checkTransformer(options.transformer)
 
   // request task states that are handed off from responseMeta (no node response to watch)
@@ -187,8 +190,8 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
      */
     declare<const TCodes extends inferCodes<TCatalog> = never>(
       ...codes: TCodes[]
-    ): (opts: FormatterOptions) => DeclaredShape<TCatalog, TCodes> | undefined {
-      type Declared = DeclaredShape<TCatalog, TCodes>
+    ): (opts: FormatterOptions) => DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes> | undefined {
+      type Declared = DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes>
       for (const code of codes) {
         if (!getDefinition(options.errors, code)) {
           throw new TypeError(`fl.declare: ${String(code)} is not a code of this catalog`)

@@ -13,7 +13,14 @@ export { type DeclarationMap, inspectDeclarations } from './inspect-declarations
 export { createConsoleLogger } from './log'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'
 export { REQUEST_ID_HEADER } from './request-id'
-export type { CatalogShape, CatalogShapeData, DeclaredShape, FaultlineShape } from './shape'
+export type {
+  CatalogShape,
+  CatalogShapeData,
+  DeclaredDefinitionsShape,
+  DeclaredShape,
+  DefinitionsShape,
+  FaultlineShape,
+} from './shape'
 export type { Background } from './tasks'
 export {
   type AnyTaskDefinition,

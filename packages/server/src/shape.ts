@@ -1,10 +1,12 @@
 import type {
   AnyCatalog,
   AnyEnvelope,
+  codesOf,
   DeclaredBrand,
+  envelopeOf,
   ImplicitCode,
   inferCodes,
-  inferEnvelope,
+  inferDefinitions,
   TRPCCodeKey,
 } from '@faultline/contract'
 import type { TRPCErrorShape } from '@trpc/server'
@@ -26,32 +28,44 @@ export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape 
   }
 }
 
-/** The `data` of a catalog's shape. */
-export interface CatalogShapeData<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog>> {
+/** The `data` of a catalog's shape, by the catalog's definitions (`inferDefinitions`). */
+export interface CatalogShapeData<TDefs, TCodes extends string> {
   code: TRPCCodeKey
   httpStatus: number
   path?: string
-  error: inferEnvelope<TCatalog, TCodes>
+  error: envelopeOf<TDefs, TCodes>
 }
 
 /**
- * The shape of a catalog's errors, limited to `TCodes`. Parameterised by the
- * catalog and its codes rather than by the envelope union, so that tRPC's
- * per-procedure type relations compare code unions instead of every envelope.
+ * The shape of a catalog's errors, limited to `TCodes`, by the catalog's
+ * definitions. tRPC carries a procedure's error shape through every step of
+ * its builder and of the client's types, and the type checker walks it each
+ * time: parameterised by the definitions object and a union of code strings,
+ * rather than by the catalog or the envelope union, each walk stays one or two
+ * steps.
  */
-export interface CatalogShape<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>>
-  extends TRPCErrorShape {
+export interface DefinitionsShape<TDefs, TCodes extends string = codesOf<TDefs>> extends TRPCErrorShape {
   code: TRPC_ERROR_CODE_NUMBER
   message: string
-  data: CatalogShapeData<TCatalog, TCodes>
+  data: CatalogShapeData<TDefs, TCodes>
 }
 
+/** The shape of a procedure that declared `TCodes`, by the catalog's definitions: clients narrow its errors to them. */
+export interface DeclaredDefinitionsShape<TDefs, TCodes extends string>
+  extends DefinitionsShape<TDefs, TCodes | ImplicitCode>,
+    DeclaredBrand<TCodes> {}
+
+/** The shape of a catalog's errors, limited to `TCodes`. */
+export type CatalogShape<
+  TCatalog extends AnyCatalog,
+  TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>,
+> = DefinitionsShape<inferDefinitions<TCatalog>, TCodes>
+
 /** The shape of a procedure that declared `TCodes`: clients narrow its errors to them. */
-export type DeclaredShape<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog>> = CatalogShape<
-  TCatalog,
-  TCodes | ImplicitCode
-> &
-  DeclaredBrand<TCodes>
+export type DeclaredShape<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog>> = DeclaredDefinitionsShape<
+  inferDefinitions<TCatalog>,
+  TCodes
+>
 
 // JSON-RPC's "server error" in the implementation-defined range: no tRPC client treats it as a dropped connection.
 const TERMINAL_SERVER_ERROR = -32000
