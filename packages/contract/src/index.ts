@@ -13,7 +13,6 @@ export {
   type Catalog,
   CatalogDefinitionError,
   type codesOf,
-  type dataOf,
   defineErrors,
   type ErrorDefinition,
   type ErrorDefinitionInput,
