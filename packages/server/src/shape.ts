@@ -40,9 +40,9 @@ export interface CatalogShapeData<TDefs, TCodes extends string> {
  * The shape of a catalog's errors, limited to `TCodes`, by the catalog's
  * definitions. tRPC carries a procedure's error shape through every step of
  * its builder and of the client's types, and the type checker walks it each
- * time: parameterised by the definitions object and a union of code strings,
- * rather than by the catalog or the envelope union, each walk stays one or two
- * steps.
+ * time. Parameterised by the definitions object and a union of code strings,
+ * rather than by the catalog or the envelope union, a walk costs one
+ * instantiation for the shape and one for the definitions (the codes none).
  */
 export interface DefinitionsShape<TDefs, TCodes extends string = codesOf<TDefs>> extends TRPCErrorShape {
   code: TRPC_ERROR_CODE_NUMBER
