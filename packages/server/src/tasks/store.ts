@@ -54,8 +54,9 @@ export function isTerminal(status: TaskStatus): boolean {
 
 /**
  * An in-memory store bounded in size and age: finished records older than
- * `maxAgeMs`, or beyond `maxEntries` (oldest first), are dropped. Records of
- * tasks still queued or running are never dropped.
+ * `maxAgeMs`, or beyond `maxEntries` (the longest finished first), are dropped.
+ * Records of tasks still queued or running are never dropped. Saving costs the
+ * same however many records it holds.
  */
 export function memoryTaskStore(opts: { maxEntries?: number; maxAgeMs?: number } = {}): MemoryTaskStore {
   const maxEntries = opts.maxEntries ?? 10_000
@@ -63,24 +64,40 @@ export function memoryTaskStore(opts: { maxEntries?: number; maxAgeMs?: number }
   if (!(maxEntries >= 1) || !(maxAgeMs > 0))
     throw new TypeError('memoryTaskStore: maxEntries and maxAgeMs must be positive')
   const records = new Map<string, TaskRecord>()
+  // Finished records in the order they were saved, the oldest from `head` on: the only ones
+  // pruning may drop, so it never walks past running tasks. An entry whose record was saved
+  // again or deleted since is stale and skipped. (A Map re-inserted to keep that order would
+  // make each prune skip the holes its own deletions leave, a cost growing with the store.)
+  let finished: TaskRecord[] = []
+  let head = 0
 
   const prune = (now: number) => {
-    for (const [id, record] of records) {
-      const over = records.size > maxEntries
-      const old = now - record.updatedAt > maxAgeMs
-      if (!over && !old) break
-      if (isTerminal(record.status)) records.delete(id)
-      else if (!over) break
+    while (head < finished.length) {
+      const oldest = finished[head] as TaskRecord
+      if (records.get(oldest.id) === oldest) {
+        if (records.size <= maxEntries && now - oldest.updatedAt <= maxAgeMs) break
+        records.delete(oldest.id)
+      }
+      head++
+    }
+    // keep the list in proportion to the store: drop what was passed, and stale entries
+    const live = finished.length - head
+    if (head > 1024 && head > live) {
+      finished = finished.slice(head)
+      head = 0
+    } else if (live > 2 * records.size + 1024) {
+      finished = finished.slice(head).filter((r) => records.get(r.id) === r)
+      head = 0
     }
   }
 
   return {
     get: (id) => records.get(id),
     set(record) {
-      // re-insert so Map order is least recently updated first
-      records.delete(record.id)
-      records.set(record.id, { ...record })
-      prune(record.updatedAt)
+      const copy = { ...record }
+      records.set(copy.id, copy)
+      if (isTerminal(copy.status)) finished.push(copy)
+      prune(copy.updatedAt)
     },
     delete: (id) => void records.delete(id),
     size: () => records.size,
