@@ -29,7 +29,7 @@ const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 3, baseMs: 200, maxMs: 
 
 const ABORTED = Symbol('aborted')
 // failures() is for tests; a long-running process keeps only the latest
-const MAX_FAILURES = 10_000
+const MAX_FAILURES = 1_000
 
 function checkPayload(def: AnyTaskDefinition, payload: unknown, where: string): unknown {
   const schema = def.payload as StandardSchemaV1 | undefined
@@ -114,7 +114,9 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       envelope: failure.envelope,
       error: thrown,
     })
-    if (!opts.raiseUnexpected && failures.length > MAX_FAILURES) failures.splice(0, failures.length - MAX_FAILURES)
+    // trimmed in steps of MAX_FAILURES, not one entry a failure: shifting the whole list every
+    // time made each task failure cost time in proportion to the list
+    if (!opts.raiseUnexpected && failures.length >= 2 * MAX_FAILURES) failures = failures.slice(-MAX_FAILURES)
     return failure
   }
 
@@ -139,7 +141,9 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       return failed(job, attempt, thrown)
     }
     if (signal.aborted) return { status: 'aborted' }
-    const attemptController = new AbortController()
+    // an attempt's own signal, aborted on the runner's abort or at its timeout; without a
+    // timeout it would only ever mirror the runner's, so the work gets that one
+    const attemptController = def.timeoutMs ? new AbortController() : undefined
     let timer: ReturnType<typeof setTimeout> | undefined
     let onAbort = () => {}
     try {
@@ -149,7 +153,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
           task: def.name,
           attempt,
           requestId: job.requestId,
-          signal: attemptController.signal,
+          signal: attemptController?.signal ?? signal,
         }),
       )
       // an attempt that settles after its timeout or abort must not become an unhandled rejection
@@ -158,7 +162,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       racers.push(
         new Promise<typeof ABORTED>((resolve) => {
           onAbort = () => {
-            attemptController.abort(signal.reason)
+            attemptController?.abort(signal.reason)
             resolve(ABORTED)
           }
           signal.addEventListener('abort', onAbort, { once: true })
@@ -173,7 +177,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
                 message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
                 data: undefined,
               })
-              attemptController.abort(error)
+              attemptController?.abort(error)
               reject(error)
             }, def.timeoutMs)
           }),
@@ -305,9 +309,9 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
         if (set.size === 0) listeners.delete(id)
       }
     },
-    /** Task failures seen in this process (every failed attempt; the latest 10,000), for tests to assert by code. */
+    /** Task failures seen in this process (every failed attempt; the latest 1,000 unless `raiseUnexpected` keeps them for `drain`), for tests to assert by code. */
     failures(): readonly TaskFailure[] {
-      return failures
+      return failures.length > MAX_FAILURES ? failures.slice(-MAX_FAILURES) : failures
     },
     /**
      * Waits for queued and running tasks, at most `timeoutMs` (default 10 s).

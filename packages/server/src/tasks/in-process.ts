@@ -83,7 +83,8 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
     } catch (cause) {
       attached().logInternal('faultline: the task store failed to save a record', cause, { taskId: record.id })
     }
-    attached().changed({ ...record })
+    // the host copies the record for each watcher, if any
+    attached().changed(record)
   }
 
   const slot = async () => {

@@ -226,3 +226,45 @@ test('drain also waits for the tasks committed while it waits (a request that fi
   expect(await fl.tasks.status(first)).toMatchObject({ status: 'succeeded' })
   expect(await fl.tasks.status(second)).toMatchObject({ status: 'succeeded' })
 })
+
+test("an attempt's signal aborts with the runner's reason, or with TIMEOUT at the task's timeout", async () => {
+  const seen: unknown[] = []
+  const waitForAbort = (_: undefined, { signal }: { signal: AbortSignal }) =>
+    new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => resolve(void seen.push(signal.reason)), { once: true })
+    })
+  const wait = defineTask({ name: 'wait', run: waitForAbort })
+  const timed = defineTask({ name: 'timed', timeoutMs: 20, run: waitForAbort })
+  const manual = manualRunner()
+  createFaultline({ errors, logger: false, background: { tasks: [wait, timed], runner: manual.runner } })
+  const host = manual.host()
+  const job = (task: string): TaskJob => ({
+    id: `task_${task}`,
+    task,
+    payload: undefined,
+    requestId: undefined,
+    createdAt: 0,
+  })
+
+  const stop = new AbortController()
+  const waiting = host.attempt(job('wait'), 1, stop.signal)
+  await tick()
+  stop.abort(new Error('drain timed out'))
+  expect(await waiting).toEqual({ status: 'aborted' })
+  expect(seen).toEqual([new Error('drain timed out')])
+
+  const outcome = await host.attempt(job('timed'), 1, new AbortController().signal)
+  expect(outcome).toMatchObject({ status: 'failed', envelope: { code: 'TIMEOUT' } })
+  expect(seen[1]).toMatchObject({ code: 'TIMEOUT' })
+})
+
+test('failures() keeps the latest 1,000 failures outside test mode', () => {
+  const manual = manualRunner()
+  const { fl } = app(manual.runner)
+  const job: TaskJob = { id: 'task_1', task: 'send', payload: { email: 'a' }, requestId: undefined, createdAt: 0 }
+  for (let attempt = 1; attempt <= 2_500; attempt++) manual.host().fail(job, attempt, new Bounced('a'))
+  const kept = fl.tasks.failures()
+  expect(kept).toHaveLength(1_000)
+  expect([kept[0]?.attempt, kept.at(-1)?.attempt]).toEqual([1_501, 2_500])
+  expect(kept.every((f) => f.envelope.code === 'DELIVERY_FAILED')).toBe(true)
+})
