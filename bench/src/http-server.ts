@@ -11,7 +11,9 @@ const mode = process.argv[2] === 'faultline' ? 'faultline' : 'plain'
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
 })
-// both servers write one serialized line per failure, discarded: logging cost is in both columns
+// both servers write one serialized line per failure, discarded: logging cost is in both columns.
+// Like Faultline, the plain server logs the stack of a crash (a production app needs it to find
+// the bug) and no stack for an expected error.
 const sink = (obj: object, msg: string) => void JSON.stringify({ ...obj, msg })
 const logger: Logger = { info: sink, warn: sink, error: sink }
 
@@ -60,7 +62,7 @@ const router = t.router({
     else
       setImmediate(() =>
         Promise.reject(new Error('webhook endpoint refused the connection')).catch((e: Error) =>
-          sink({ error: e.message }, 'task failed'),
+          sink({ error: e.message, stack: e.stack }, 'task failed'),
         ),
       )
     return { queued: true }
@@ -73,7 +75,11 @@ const server =
     : createHTTPServer({
         router,
         createContext: () => ({ requestId: 'r' }),
-        onError: ({ error, path }) => sink({ code: error.code, path }, error.message),
+        onError: ({ error, path }) =>
+          sink(
+            { code: error.code, path, ...(error.code === 'INTERNAL_SERVER_ERROR' ? { stack: error.stack } : {}) },
+            error.message,
+          ),
       })
 
 let peakRss = 0
