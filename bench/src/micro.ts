@@ -1,8 +1,10 @@
 // ns/op of formatting one error (Faultline vs tRPC's default formatter) and of
-// rehydrating one on the client. Run: pnpm bench (or node --import tsx bench/src/micro.ts).
+// rehydrating one on the client, and the CPU a call costs that queues a failing
+// background task, through to the failure's log line.
+// Run: pnpm bench (or node --conditions=@faultline/source --import tsx bench/src/micro.ts).
 import { FaultlineClientError } from '@faultline/client'
 import { defineErrors } from '@faultline/contract'
-import { createFaultline } from '@faultline/server'
+import { createFaultline, defineTask, type Logger } from '@faultline/server'
 import { TRPCClientError } from '@trpc/client'
 import { getTRPCErrorShape, initTRPC, TRPCError } from '@trpc/server'
 import superjson from 'superjson'
@@ -51,6 +53,85 @@ export async function runMicro() {
   })
 }
 
+// A call that queues a task which then fails, in process (no HTTP): Faultline's background tasks
+// (request id, the task's record at each step, the failure's envelope, log line and report)
+// against plain tRPC running the work after the call and logging its failure by hand. Both log
+// one line with the stack. CPU time, as the work runs after the call returns.
+const WEBHOOK_DOWN = 'webhook endpoint refused the connection'
+const sink = (obj: object, msg: string) => void JSON.stringify({ ...obj, msg })
+const logger: Logger = { info: sink, warn: sink, error: sink }
+const webhook = defineTask({
+  name: 'webhook',
+  retry: { attempts: 1 },
+  run: () => {
+    throw new Error(WEBHOOK_DOWN)
+  },
+})
+const tasksFl = createFaultline({
+  errors,
+  logger,
+  expose: 'safe',
+  transformer: superjson,
+  background: { tasks: [webhook] },
+})
+const tt = initTRPC
+  .context<{ requestId: string }>()
+  .create({ transformer: superjson, errorFormatter: tasksFl.errorFormatter })
+const queueFl = tt.router({
+  queue: tt.procedure.concat(tasksFl.background).mutation(({ ctx }) => ctx.background.enqueue('webhook')),
+})
+const queuePlain = tt.router({
+  queue: tt.procedure.mutation(() => {
+    setImmediate(() =>
+      Promise.reject(new Error(WEBHOOK_DOWN)).catch((e: Error) =>
+        sink({ error: e.message, stack: e.stack }, 'task failed'),
+      ),
+    )
+    return 'queued'
+  }),
+})
+const flContext = tasksFl.createContext()
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1))
+
+async function taskRound(which: 'plain' | 'faultline', calls: number): Promise<number> {
+  const start = process.cpuUsage()
+  for (let done = 0; done < calls; done += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        if (which === 'plain') await queuePlain.createCaller({ requestId: 'r' }).queue()
+        else await queueFl.createCaller(await flContext({})).queue()
+      }),
+    )
+    await settle()
+  }
+  if (which === 'faultline') await tasksFl.tasks.drain()
+  await settle()
+  const cpu = process.cpuUsage(start)
+  return (cpu.user + cpu.system) / calls
+}
+
+/** CPU µs per call that queues a failing task: the median of `rounds` rounds, alternating. */
+export async function runTaskPath(rounds = 7, calls = 10_000) {
+  const plain: number[] = []
+  const faultline: number[] = []
+  await taskRound('plain', 2_000)
+  await taskRound('faultline', 2_000)
+  for (let round = 0; round < rounds; round++) {
+    plain.push(await taskRound('plain', calls))
+    faultline.push(await taskRound('faultline', calls))
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`
+  return {
+    name: 'a call queuing a failing task (CPU µs per call)',
+    plainUs: Number(median(plain).toFixed(1)),
+    faultlineUs: Number(median(faultline).toFixed(1)),
+    plainRange: range(plain),
+    faultlineRange: range(faultline),
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.table(await runMicro())
+  console.table([await runTaskPath()])
 }

@@ -2,7 +2,7 @@
 // micro benchmarks, each against plain tRPC. Figures go to BENCHMARKS.md.
 import { cpus, totalmem } from 'node:os'
 import { measureBundle } from './bundle'
-import { runMicro } from './micro'
+import { runMicro, runTaskPath } from './micro'
 import { measureTypes } from './types'
 
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB`)
@@ -55,3 +55,4 @@ const stages = (['catalog', 'formatter', 'declared', 'faultline'] as const).map(
 console.table(stages)
 
 console.table(await runMicro())
+console.table([await runTaskPath()])
