@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
 import { build } from 'esbuild'
 import superjson from 'superjson'
+import { median } from './stats'
 
 type Mode = 'plain' | 'faultline'
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
@@ -111,8 +112,6 @@ async function load(port: number, scenario: (typeof SCENARIOS)[string], connecti
     errors: result.errors + result.timeouts,
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
 
 export async function runHttp() {
   await bundleServer()

@@ -10,6 +10,7 @@ import { getTRPCErrorShape, initTRPC, TRPCError } from '@trpc/server'
 import superjson from 'superjson'
 import { Bench } from 'tinybench'
 import { z } from 'zod'
+import { median } from './stats'
 
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
@@ -120,7 +121,6 @@ export async function runTaskPath(rounds = 7, calls = 10_000) {
     plain.push(await taskRound('plain', calls))
     faultline.push(await taskRound('faultline', calls))
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
   const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`
   return {
     name: 'a call queuing a failing task (CPU µs per call)',
