@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { BUILTIN_ERRORS, trpcKeyForStatus } from './codes'
 import { CatalogDefinitionError, defineErrors, getDefinition } from './define'
@@ -91,6 +91,67 @@ describe('defineErrors', () => {
   test('rejects a catalog that is not an object', () => {
     expect(() => defineErrors(null as never)).toThrow(/expected an object/)
     expect(() => defineErrors([] as never)).toThrow(/expected an object/)
+  })
+})
+
+describe('defineErrors stack traces', () => {
+  const defs = { USER_NOT_FOUND: { status: 404, message: 'User not found' } } as const
+  const framed = (stack: string | undefined) => stack?.includes('\n    at ') ?? false
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  test('stackTraces: false builds errors whose stack is their first line, and leaves the limit as it was', () => {
+    const before = Error.stackTraceLimit
+    const err = defineErrors(defs, { stackTraces: false }).USER_NOT_FOUND()
+    expect(err.stack).toBe('FaultlineError: User not found')
+    expect(Error.stackTraceLimit).toBe(before)
+    expect(framed(new Error('after').stack)).toBe(true)
+  })
+
+  test('a cause keeps its own stack when the catalog error has none', () => {
+    const cause = new Error('db down')
+    const err = defineErrors(defs, { stackTraces: false }).USER_NOT_FOUND({ cause })
+    expect(framed(err.stack)).toBe(false)
+    expect(framed((err.cause as Error).stack)).toBe(true)
+  })
+
+  test('stackTraces: true captures one, in production too', () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    expect(framed(defineErrors(defs, { stackTraces: true }).USER_NOT_FOUND().stack)).toBe(true)
+  })
+
+  test('by default a catalog defined in production skips the stack, elsewhere captures it', () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    const production = defineErrors(defs)
+    vi.stubEnv('NODE_ENV', 'development')
+    const development = defineErrors(defs)
+    // decided when the catalog is defined, not when an error is built
+    expect(framed(production.USER_NOT_FOUND().stack)).toBe(false)
+    expect(framed(development.USER_NOT_FOUND().stack)).toBe(true)
+  })
+
+  test('where Error.stackTraceLimit cannot be set, errors keep their stack and nothing throws', () => {
+    const original = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')
+    Object.defineProperty(Error, 'stackTraceLimit', { value: 10, writable: false, configurable: true })
+    try {
+      expect(framed(defineErrors(defs, { stackTraces: false }).USER_NOT_FOUND().stack)).toBe(true)
+    } finally {
+      if (original) Object.defineProperty(Error, 'stackTraceLimit', original)
+    }
+  })
+
+  test.each([
+    ['yes', "stackTraces must be true or false; got 'yes'"],
+    [1, 'stackTraces must be true or false; got 1'],
+  ])('rejects stackTraces %j, naming it', (value, message) => {
+    expect(() => defineErrors(defs, { stackTraces: value as never })).toThrow(
+      new CatalogDefinitionError(`defineErrors: ${message}`),
+    )
+  })
+
+  test('rejects options that are not an object', () => {
+    expect(() => defineErrors(defs, null as never)).toThrow(/the options must be an object/)
   })
 })
 

@@ -150,12 +150,55 @@ function resolve(code: string, def: ErrorDefinitionInput, builtin: Builtin | und
   })
 }
 
-function factory(def: ErrorDefinition) {
-  const make = (data: unknown, options: FaultlineErrorOptions | undefined) =>
+function factory(def: ErrorDefinition, stackTraces: boolean) {
+  const build = (data: unknown, options: FaultlineErrorOptions | undefined) =>
     new FaultlineError({ ...options, code: def.code, message: options?.message ?? def.message, data })
+  const make = stackTraces
+    ? build
+    : (data: unknown, options: FaultlineErrorOptions | undefined) => withoutStack(() => build(data, options))
   return def.data
     ? (data: unknown, options?: FaultlineErrorOptions) => make(data, options)
     : (options?: FaultlineErrorOptions) => make(undefined, options)
+}
+
+/** Options of `defineErrors`. */
+export interface CatalogOptions {
+  /**
+   * Whether the catalog's constructors capture a stack trace. A catalog error
+   * is an expected outcome: Faultline logs it without a stack, never reports
+   * it, and sends its stack only under `debug` exposure. Capturing and then
+   * formatting a stack costs more than the rest of sending the error, so in
+   * production it is skipped: the error's `stack` is then its first line
+   * (`FaultlineError: User not found`). A `cause` keeps its own stack.
+   * Default: `true`, unless NODE_ENV is `production` when the catalog is defined.
+   */
+  stackTraces?: boolean
+}
+
+function currentNodeEnv(): string | undefined {
+  return typeof process === 'undefined' ? undefined : process.env?.NODE_ENV
+}
+
+/**
+ * Runs `build` with stack capture off, where the engine has a writable
+ * `Error.stackTraceLimit` (V8, JavaScriptCore); elsewhere errors keep their stacks.
+ */
+function withoutStack<T>(build: () => T): T {
+  const E = Error as { stackTraceLimit?: unknown }
+  const limit = E.stackTraceLimit
+  if (typeof limit !== 'number' || !limitWritable()) return build()
+  E.stackTraceLimit = 0
+  try {
+    return build()
+  } finally {
+    E.stackTraceLimit = limit
+  }
+}
+
+// a frozen realm (SES lockdown, --frozen-intrinsics) makes the assignment throw
+function limitWritable(): boolean {
+  const desc = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')
+  return desc !== undefined && (desc.writable === true || desc.set !== undefined)
 }
 
 /**
@@ -168,9 +211,21 @@ function factory(def: ErrorDefinition) {
  * })
  * throw errors.USER_NOT_FOUND({ userId })
  */
-export function defineErrors<const TDefs extends Record<string, ErrorDefinitionInput>>(defs: TDefs): Catalog<TDefs> {
+export function defineErrors<const TDefs extends Record<string, ErrorDefinitionInput>>(
+  defs: TDefs,
+  options: CatalogOptions = {},
+): Catalog<TDefs> {
   if (typeof defs !== 'object' || defs === null || Array.isArray(defs)) {
     throw new CatalogDefinitionError('defineErrors: expected an object of { CODE: { status, message, … } }')
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new CatalogDefinitionError('defineErrors: the options must be an object like { stackTraces: true }')
+  }
+  const stackTraces = options.stackTraces ?? currentNodeEnv() !== 'production'
+  if (typeof stackTraces !== 'boolean') {
+    throw new CatalogDefinitionError(
+      `defineErrors: stackTraces must be true or false; got ${typeof stackTraces === 'string' ? `'${stackTraces}'` : String(stackTraces)}`,
+    )
   }
   const definitions: Record<string, ErrorDefinition> = {}
   for (const [code, builtin] of Object.entries(BUILTIN_ERRORS)) {
@@ -181,7 +236,7 @@ export function defineErrors<const TDefs extends Record<string, ErrorDefinitionI
     definitions[code] = resolve(code, def, (BUILTIN_ERRORS as Record<string, Builtin>)[code])
   }
   const catalog: Record<string, unknown> = { definitions: Object.freeze(definitions) }
-  for (const def of Object.values(definitions)) catalog[def.code] = factory(def)
+  for (const def of Object.values(definitions)) catalog[def.code] = factory(def, stackTraces)
   return Object.freeze(catalog) as Catalog<TDefs>
 }
 

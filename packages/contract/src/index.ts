@@ -12,6 +12,7 @@ export {
   type AnyCatalog,
   type Catalog,
   CatalogDefinitionError,
+  type CatalogOptions,
   type codesOf,
   defineErrors,
   type ErrorDefinition,
