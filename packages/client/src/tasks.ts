@@ -1,5 +1,5 @@
 import { type AnyEnvelope, parseEnvelope } from '@faultline/contract'
-import { FaultlineClientError } from './error'
+import { FaultlineClientError, isFaultlineClientError } from './error'
 
 /** A task's record as the status procedure returns it. */
 export interface TaskRecordLike {
@@ -54,6 +54,11 @@ export function taskError<TRecord extends TaskRecordLike>(record: TRecord): Erro
  * succeeded, rejects with the same typed `FaultlineClientError` a request
  * error would be when it failed or was interrupted.
  *
+ * A shared runner (BullMQ) adds a task's job once the response that queued it
+ * has gone, so another server process can answer `NOT_FOUND` for a moment:
+ * `NOT_FOUND` is polled again until `notFoundGraceMs` (default 2,000) has
+ * passed since the first call, and only then rejects.
+ *
  * @example
  * const { taskId } = await client.order.create.mutate(order)
  * await waitForTask(client.tasks, taskId).catch((err) => {
@@ -63,12 +68,21 @@ export function taskError<TRecord extends TaskRecordLike>(record: TRecord): Erro
 export async function waitForTask<TRecord extends TaskRecordLike>(
   tasks: TaskStatusClient<TRecord>,
   id: string,
-  opts: { intervalMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+  opts: { intervalMs?: number; timeoutMs?: number; notFoundGraceMs?: number; signal?: AbortSignal } = {},
 ): Promise<TRecord & { status: 'succeeded' }> {
   const intervalMs = opts.intervalMs ?? 500
   const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeoutMs
+  const notFoundUntil = Math.min(deadline, Date.now() + (opts.notFoundGraceMs ?? 2_000))
   for (;;) {
-    const record = await tasks.status.query({ id }, opts.signal ? { signal: opts.signal } : undefined)
+    let record: TRecord
+    try {
+      record = await tasks.status.query({ id }, opts.signal ? { signal: opts.signal } : undefined)
+    } catch (err) {
+      const notYet = isFaultlineClientError(err) && err.code === 'NOT_FOUND' && Date.now() + intervalMs <= notFoundUntil
+      if (!notYet) throw err
+      await delay(intervalMs, opts.signal)
+      continue
+    }
     if (record.status === 'succeeded') return record as TRecord & { status: 'succeeded' }
     if (record.status === 'failed' || record.status === 'interrupted') throw taskError(record)
     if (Date.now() + intervalMs > deadline) {
