@@ -24,6 +24,13 @@ export const errors = defineErrors({
   },
 })
 
+// registering the catalog makes tRPC's types carry its error shapes at almost no type-checking cost
+declare module '@faultline/contract' {
+  interface Register {
+    errors: typeof errors
+  }
+}
+
 /** Thrown by the (pretend) payment gateway; mapped to PAYMENT_DECLINED by a handler. */
 export class GatewayDeclined extends Error {
   constructor(readonly reason: 'insufficient_funds' | 'card_expired' | 'do_not_honor') {

@@ -86,6 +86,41 @@ export type codesOf<TDefs> = (keyof TDefs | BuiltinCode) & string
 export type dataOf<TDefs, TCode> = TCode extends keyof TDefs ? inferDataOutput<TDefs[TCode]> : undefined
 /** The codes of a catalog. */
 export type inferCodes<TCatalog extends AnyCatalog> = codesOf<inferDefinitions<TCatalog>>
+
+/**
+ * Registers the app's catalog, so that tRPC's types carry its error shapes at
+ * almost no type-checking cost. Optional: without it every type is the same,
+ * only dearer to check on large routers. Declare it once, next to the catalog:
+ *
+ * @example
+ * export const errors = defineErrors({ ... })
+ * declare module '@faultline/contract' {
+ *   interface Register {
+ *     errors: typeof errors
+ *   }
+ * }
+ *
+ * tRPC carries every procedure's error shape through each step of its builder
+ * and of the client's types, and the type checker re-instantiates a shape that
+ * is generic in the catalog at each step. For the registered catalog,
+ * `createFaultline` and `fl.declare` give shapes that are generic in nothing
+ * but code strings, so those steps cost nothing. One catalog per program: a
+ * program that type-checks two apps together registers neither.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: apps add `errors` to it by declaration merging
+export interface Register {}
+
+/** The catalog registered in `Register`, or `never`. */
+export type RegisteredCatalog = Register extends { errors: infer TCatalog extends AnyCatalog } ? TCatalog : never
+
+/** Whether `TCatalog` is the registered catalog. */
+export type isRegistered<TCatalog extends AnyCatalog> = [RegisteredCatalog] extends [never]
+  ? false
+  : [TCatalog] extends [RegisteredCatalog]
+    ? [RegisteredCatalog] extends [TCatalog]
+      ? true
+      : false
+    : false
 /** The data type of one code of a catalog. */
 export type inferErrorData<TCatalog extends AnyCatalog, TCode extends inferCodes<TCatalog>> = dataOf<
   inferDefinitions<TCatalog>,

@@ -22,7 +22,10 @@ export {
   type inferCodes,
   type inferDefinitions,
   type inferErrorData,
+  type isRegistered,
   isStandardSchema,
+  type Register,
+  type RegisteredCatalog,
 } from './define'
 export {
   type AnyEnvelope,

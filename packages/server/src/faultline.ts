@@ -4,6 +4,7 @@ import {
   type inferCodes,
   type inferDefinitions,
   type inferEnvelope,
+  type isRegistered,
   type ProblemDetails,
   toProblemDetails,
 } from '@faultline/contract'
@@ -14,7 +15,13 @@ import { DECLARATION_PROBE } from './inspect-declarations'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
 import { createResolver, REQUEST_TAG, requestIdOfCtx } from './resolver'
-import { type DeclaredDefinitionsShape, type DefinitionsShape, toShape } from './shape'
+import {
+  type DeclaredDefinitionsShape,
+  type DefinitionsShape,
+  type RegisteredDeclaredShape,
+  type RegisteredShape,
+  toShape,
+} from './shape'
 import { createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
 import type { BackgroundOptions } from './tasks/runner'
@@ -70,8 +77,15 @@ type ContextFn<TOpts, TCtx> = (opts: TOpts) => TCtx | Promise<TCtx>
  * const fl = createFaultline({ errors, transformer: superjson, logger })
  * const t = initTRPC.context<Ctx>().create({ transformer: superjson, errorFormatter: fl.errorFormatter })
  * createHTTPServer({ router, createContext: fl.createContext(createContext), ...fl.adapter() })
+ *
+ * @typeParam TRegistered - whether `TCatalog` is the catalog registered in `Register` (then the
+ * error shapes are the cheaper `RegisteredShape` and `RegisteredDeclaredShape`). Leave it to its default.
  */
-export function createFaultline<TCatalog extends AnyCatalog, const TTasks extends readonly AnyTaskDefinition[] = []>(
+export function createFaultline<
+  TCatalog extends AnyCatalog,
+  const TTasks extends readonly AnyTaskDefinition[] = [],
+  TRegistered extends boolean = isRegistered<TCatalog>,
+>(
   options: FaultlineOptions<TCatalog> & {
     /** Background tasks: work that runs after the response, failing into the same contract. */
     background?: BackgroundOptions<TTasks>
@@ -79,8 +93,8 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
 ) {
   const engine = createResolver(options)
   // the interfaces themselves, not the CatalogShape alias: an alias of a generic interface makes tRPC's
-  // generics walk the whole catalog type at every step (see DefinitionsShape)
-  type Shape = DefinitionsShape<inferDefinitions<TCatalog>>
+  // generics walk the whole catalog type at every step (see DefinitionsShape and Register)
+  type Shape = TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
   if (options.transformer) checkTransformer(options.transformer)
 
   // request task states that are handed off from responseMeta (no node response to watch)
@@ -190,8 +204,16 @@ export function createFaultline<TCatalog extends AnyCatalog, const TTasks extend
      */
     declare<const TCodes extends inferCodes<TCatalog> = never>(
       ...codes: TCodes[]
-    ): (opts: FormatterOptions) => DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes> | undefined {
-      type Declared = DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes>
+    ): (
+      opts: FormatterOptions,
+    ) =>
+      | (TRegistered extends true
+          ? RegisteredDeclaredShape<TCodes>
+          : DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes>)
+      | undefined {
+      type Declared = TRegistered extends true
+        ? RegisteredDeclaredShape<TCodes>
+        : DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes>
       for (const code of codes) {
         if (!getDefinition(options.errors, code)) {
           throw new TypeError(`fl.declare: ${String(code)} is not a code of this catalog`)

@@ -20,6 +20,8 @@ export type {
   DeclaredShape,
   DefinitionsShape,
   FaultlineShape,
+  RegisteredDeclaredShape,
+  RegisteredShape,
 } from './shape'
 export type { Background } from './tasks'
 export {

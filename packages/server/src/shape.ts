@@ -7,6 +7,7 @@ import type {
   ImplicitCode,
   inferCodes,
   inferDefinitions,
+  RegisteredCatalog,
   TRPCCodeKey,
 } from '@faultline/contract'
 import type { TRPCErrorShape } from '@trpc/server'
@@ -54,6 +55,19 @@ export interface DefinitionsShape<TDefs, TCodes extends string = codesOf<TDefs>>
 export interface DeclaredDefinitionsShape<TDefs, TCodes extends string>
   extends DefinitionsShape<TDefs, TCodes | ImplicitCode>,
     DeclaredBrand<TCodes> {}
+
+type RegisteredDefinitions = inferDefinitions<RegisteredCatalog>
+
+/**
+ * The router-wide shape of the catalog registered in `Register`: its
+ * `DefinitionsShape`, as an interface generic in nothing, which costs the type
+ * checker nothing to carry through tRPC's generics.
+ */
+export interface RegisteredShape extends DefinitionsShape<RegisteredDefinitions> {}
+
+/** A declaration's shape in the registered catalog: its `DeclaredDefinitionsShape`, generic only in the declared codes. */
+export interface RegisteredDeclaredShape<TCodes extends string>
+  extends DeclaredDefinitionsShape<RegisteredDefinitions, TCodes> {}
 
 /** The shape of a catalog's errors, limited to `TCodes`. */
 export type CatalogShape<
