@@ -16,12 +16,17 @@ test(`Faultline's link and helpers add at most ${CLIENT_BUDGET_BYTES} bytes min+
   expect(withFetch.packages).not.toContain('zod')
 })
 
-// The goal is 1.10x plain tRPC; it is met at 1,000 and 3,000 procedures but not yet at 300,
-// where the measured ratio is 1.155 (see BENCHMARKS.md). This guard keeps it from growing meanwhile.
+// The goal is 1.10x plain tRPC's instantiations. With the catalog registered (`Register`, the
+// setup the README recommends) it is met at every size, 300 procedures included (1.097; see
+// BENCHMARKS.md). Without registration it is met at 1,000 and 3,000 procedures but not at 300
+// (1.155), so that ratio is held under a guard that keeps it from growing.
+const TYPE_RATIO_GOAL = 1.1
 const TYPE_RATIO_GUARD = 1.18
 
-test('a 300-procedure router with declared errors and narrowing client code type-checks, within the guard', () => {
-  const plain = measureTypes('plain', 300)
-  const faultline = measureTypes('faultline', 300)
-  expect(faultline.instantiations / plain.instantiations).toBeLessThanOrEqual(TYPE_RATIO_GUARD)
+test('a 300-procedure router with declared errors and narrowing client code type-checks within the goal when its catalog is registered, and within the guard when not', () => {
+  const plain = measureTypes('plain', 300).instantiations
+  const registered = measureTypes('faultline', 300, { registered: true }).instantiations
+  const unregistered = measureTypes('faultline', 300).instantiations
+  expect(registered / plain).toBeLessThanOrEqual(TYPE_RATIO_GOAL)
+  expect(unregistered / plain).toBeLessThanOrEqual(TYPE_RATIO_GUARD)
 })

@@ -30,29 +30,45 @@ const sizes = (process.env.BENCH_SIZES ?? '300,1000,3000').split(',').map(Number
 const typeRows = sizes.map((n) => {
   const p = measureTypes('plain', n)
   const f = measureTypes('faultline', n)
+  const r = measureTypes('faultline', n, { registered: true })
+  const ratio = (x: number) => Number((x / p.instantiations).toFixed(3))
   return {
     procedures: n,
     plainInstantiations: p.instantiations,
     faultlineInstantiations: f.instantiations,
-    ratio: Number((f.instantiations / p.instantiations).toFixed(3)),
-    plainCheckS: p.checkSeconds,
-    faultlineCheckS: f.checkSeconds,
-    plainMemMb: Math.round(p.memoryKb / 1024),
-    faultlineMemMb: Math.round(f.memoryKb / 1024),
+    ratio: ratio(f.instantiations),
+    registeredInstantiations: r.instantiations,
+    registeredRatio: ratio(r.instantiations),
+    checkS: `${p.checkSeconds} / ${f.checkSeconds} / ${r.checkSeconds}`,
+    memMb: [p, f, r].map((c) => Math.round(c.memoryKb / 1024)).join(' / '),
   }
 })
 console.table(typeRows)
 
-// where the added instantiations come from, at the smallest size: one piece of Faultline at a time
+// where the added instantiations come from, at the smallest size: one piece of Faultline at a time,
+// without and with the catalog registered
 const smallest = sizes[0] ?? 300
-let previous = measureTypes('plain', smallest).instantiations
-const stages = (['catalog', 'formatter', 'declared', 'faultline'] as const).map((variant) => {
-  const { instantiations } = measureTypes(variant, smallest)
-  const added = instantiations - previous
-  previous = instantiations
-  return { procedures: smallest, stage: variant, instantiations, added }
-})
-console.table(stages)
+const plainAtSmallest = measureTypes('plain', smallest).instantiations
+const stages = (['catalog', 'formatter', 'declared', 'faultline'] as const).map((variant) => ({ variant }))
+let previous = plainAtSmallest
+let previousRegistered = plainAtSmallest
+console.table(
+  stages.map(({ variant }) => {
+    const { instantiations } = measureTypes(variant, smallest)
+    const registered = measureTypes(variant, smallest, { registered: true }).instantiations
+    const row = {
+      procedures: smallest,
+      stage: variant,
+      instantiations,
+      added: instantiations - previous,
+      registered,
+      addedRegistered: registered - previousRegistered,
+    }
+    previous = instantiations
+    previousRegistered = registered
+    return row
+  }),
+)
 
 console.table(await runMicro())
 console.table([await runTaskPath()])

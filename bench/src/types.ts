@@ -17,6 +17,7 @@ const STAGE: Record<Variant, number> = { plain: 0, catalog: 1, formatter: 2, dec
 export interface TypeCost {
   procedures: number
   variant: Variant
+  registered: boolean
   instantiations: number
   types: number
   memoryKb: number
@@ -27,7 +28,7 @@ const CODES = 30
 const SAMPLE = 50
 const root = fileURLToPath(new URL('../.generated/', import.meta.url))
 
-function routerSource(variant: Variant, procedures: number): string {
+function routerSource(variant: Variant, procedures: number, registered: boolean): string {
   const perRouter = 10
   const lines = ["import { initTRPC } from '@trpc/server'", "import { z } from 'zod'"]
   const stage = STAGE[variant]
@@ -41,6 +42,9 @@ function routerSource(variant: Variant, procedures: number): string {
         (_, i) => `  CODE_${i}: { status: ${400 + (i % 50)}, message: 'm', data: z.object({ f${i}: z.string() }) },`,
       ),
       '})',
+      ...(registered
+        ? ["declare module '@faultline/contract' {", '  interface Register {', '    errors: typeof errors', '  }', '}']
+        : []),
       'const fl = createFaultline({ errors, logger: false })',
       stage >= STAGE.formatter
         ? 'const t = initTRPC.create({ errorFormatter: fl.errorFormatter })'
@@ -105,12 +109,16 @@ const TSCONFIG = {
   include: ['*.ts'],
 }
 
-/** Generates one project and type-checks it; throws if tsc reports an error (such as "excessively deep"). */
-export function measureTypes(variant: Variant, procedures: number): TypeCost {
-  const dir = `${root}${variant}-${procedures}/`
+/**
+ * Generates one project and type-checks it; throws if tsc reports an error (such as "excessively deep").
+ * `registered` registers the catalog (`Register`); it needs a Faultline variant.
+ */
+export function measureTypes(variant: Variant, procedures: number, { registered = false } = {}): TypeCost {
+  if (registered && variant === 'plain') throw new TypeError('measureTypes: plain tRPC has no catalog to register')
+  const dir = `${root}${variant}${registered ? '-registered' : ''}-${procedures}/`
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  writeFileSync(`${dir}router.ts`, routerSource(variant, procedures))
+  writeFileSync(`${dir}router.ts`, routerSource(variant, procedures, registered))
   writeFileSync(`${dir}client.ts`, clientSource(variant, procedures))
   writeFileSync(`${dir}tsconfig.json`, JSON.stringify(TSCONFIG))
   const tsc = createRequire(import.meta.url).resolve('typescript/lib/tsc.js')
@@ -126,6 +134,7 @@ export function measureTypes(variant: Variant, procedures: number): TypeCost {
   return {
     procedures,
     variant,
+    registered,
     instantiations: read('Instantiations'),
     types: read('Types'),
     memoryKb: read('Memory used'),
