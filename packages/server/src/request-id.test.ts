@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { acceptRequestId, newRequestId, readHeader } from './request-id'
+import { acceptRequestId, newRequestId, randomId, readHeader } from './request-id'
 
 test.each([
   ['abc-123', true],
@@ -14,10 +14,23 @@ test.each([
   expect(acceptRequestId(id)).toBe(ok ? id : undefined)
 })
 
-test('fresh ids are unique and safe', () => {
+test('fresh ids are unique and safe, across the batches their random bytes are drawn in', () => {
   const ids = new Set(Array.from({ length: 1000 }, newRequestId))
   expect(ids.size).toBe(1000)
-  for (const id of ids) expect(acceptRequestId(id)).toBe(id)
+  for (const id of ids) {
+    expect(id).toMatch(/^req_[0-9a-f]{32}$/)
+    expect(acceptRequestId(id)).toBe(id)
+  }
+  expect(randomId('task_')).toMatch(/^task_[0-9a-f]{32}$/)
+})
+
+test('fresh ids use every hex digit in every position: the bytes are random and fully encoded', () => {
+  const seen = Array.from({ length: 32 }, () => new Set<string>())
+  for (let i = 0; i < 2000; i++) {
+    const hex = newRequestId().slice(4)
+    for (let p = 0; p < 32; p++) seen[p]?.add(hex[p] as string)
+  }
+  for (const digits of seen) expect(digits.size).toBe(16)
 })
 
 test('headers are read from fetch Requests and node IncomingMessages alike', () => {

@@ -1,7 +1,7 @@
 import { type AnyEnvelope, FaultlineError } from '@faultline/contract'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { describe } from '../inspect'
-import { newRequestId } from '../request-id'
+import { newRequestId, randomId } from '../request-id'
 import type { Resolver } from '../resolver'
 import type { AnyTaskDefinition, RetryPolicy } from './define'
 import { inProcessRunner, interruption } from './in-process'
@@ -218,7 +218,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
         throw new TypeError(`enqueue: the payload of ${name} cannot be serialized: ${describe(cause).message}`)
       }
       const job: TaskJob = {
-        id: `task_${globalThis.crypto.randomUUID().replaceAll('-', '')}`,
+        id: randomId('task_'),
         task: name,
         payload,
         requestId,
