@@ -22,7 +22,7 @@ import {
   type RegisteredShape,
   toShape,
 } from './shape'
-import { createBackground, REQUEST_TASKS, type RequestTasks } from './tasks'
+import { createBackground, REQUEST_TASKS } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
 import type { BackgroundOptions } from './tasks/runner'
 
@@ -97,8 +97,8 @@ export function createFaultline<
   type Shape = TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
   if (options.transformer) checkTransformer(options.transformer)
 
-  // request task states that are handed off from responseMeta (no node response to watch)
-  const handOffs = new WeakMap<object, RequestTasks>()
+  // fetch adapters' requests: responseMeta tells their task state that the Response is being produced
+  const responsesProduced = new WeakMap<object, () => void>()
 
   const resolveTRPC = (o: Omit<OnErrorOptions, 'req'> & { req?: unknown }) =>
     engine.resolve(o.error, {
@@ -146,8 +146,7 @@ export function createFaultline<
   /** The adapter's `responseMeta`: request id header, and the headers errors carry (`WWW-Authenticate`, `Retry-After`). */
   const responseMeta = (opts: ResponseMetaOptions): ResponseMeta => {
     // fetch adapters have no response to watch: the Response is produced right after this returns
-    const request = handOffs.get(opts.ctx as object)
-    if (request) setTimeout(() => request.handOff(), 0)
+    responsesProduced.get(opts.ctx as object)?.()
     const headers = new Headers()
     let requestId = requestIdOfCtx(opts.ctx)
     for (const error of opts.errors ?? []) {
@@ -296,10 +295,10 @@ export function createFaultline<
         const withId = withRequestId(ctx, requestId)
         Object.defineProperty(withId, REQUEST_TAG, { value: {}, enumerable: true, configurable: true })
         if (tasks) {
-          const { state, handOff } = tasks.requestState(opts, contextOpts.waitUntil)
+          const { state, responseProduced } = tasks.requestState(opts, contextOpts.waitUntil)
           // a symbol key: tRPC's context merges copy it to every middleware's context
           Object.defineProperty(withId, REQUEST_TASKS, { value: state, enumerable: true, configurable: true })
-          if (handOff === 'responseMeta') handOffs.set(withId, state)
+          if (responseProduced) responsesProduced.set(withId, responseProduced)
         }
         return withId
       }

@@ -23,17 +23,30 @@ export const REQUEST_TASKS = Symbol.for('faultline.requestTasks')
 export class RequestTasks {
   #committed: PreparedTask[] = []
   #handedOff = false
+  #watching = false
 
   constructor(
     private readonly core: TaskCore,
     /** Called with every task started, for `waitUntil` on serverless platforms. */
-    private readonly waitUntil?: (promise: Promise<void>) => void,
+    private readonly waitUntil: ((promise: Promise<void>) => void) | undefined,
+    /**
+     * Arranges for `handOff` to be called once the response has gone. It is called at the first
+     * commit, not before: most requests queue no task, and they pay for no listener or timer.
+     */
+    private readonly watch: (handOff: () => void) => void,
   ) {}
 
   /** Tasks of a call that succeeded: they start at hand-off, or now if it already happened. */
   commit(jobs: readonly PreparedTask[]) {
-    if (this.#handedOff) this.#start(jobs)
-    else this.#committed.push(...jobs)
+    if (jobs.length === 0) return
+    if (this.#handedOff) {
+      this.#start(jobs)
+      return
+    }
+    this.#committed.push(...jobs)
+    if (this.#watching) return
+    this.#watching = true
+    this.watch(() => this.handOff())
   }
 
   /** The response has been handed to the transport: committed tasks start. Idempotent. */

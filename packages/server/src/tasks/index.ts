@@ -50,24 +50,43 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
      * The request's task state, added to the context by `createContext`, and
      * how it learns that the response has gone: a node HTTP response's
      * `finish`; `responseMeta` for fetch adapters (the Response is produced
-     * right after it); on the next turn otherwise (a WebSocket connection).
+     * right after it), which then calls `responseProduced`; on the next turn
+     * otherwise (a WebSocket connection). Nothing is watched until a call
+     * commits a task.
      */
-    requestState(opts: object, waitUntil: ((promise: Promise<void>) => void) | undefined) {
-      const state = new RequestTasks(runner, waitUntil)
-      type NodeResponse = { once?: unknown; writeHead?: unknown }
+    requestState(
+      opts: object,
+      waitUntil: ((promise: Promise<void>) => void) | undefined,
+    ): { state: RequestTasks; responseProduced?: () => void } {
+      type NodeResponse = { once?: unknown; writeHead?: unknown; writableFinished?: unknown; destroyed?: unknown }
       const o = opts as { res?: NodeResponse & { raw?: NodeResponse }; resHeaders?: unknown }
       // Fastify wraps the node response as `reply.raw`
       const res = o.res && typeof o.res.writeHead !== 'function' && o.res.raw ? o.res.raw : o.res
       if (res && typeof res.once === 'function' && typeof res.writeHead === 'function') {
         const once = res.once.bind(res) as (event: string, fn: () => void) => void
-        once('finish', () => state.handOff())
-        // the client went away: the procedure's work is done, so its tasks still run
-        once('close', () => state.handOff())
-        return { state, handOff: 'response' as const }
+        const state = new RequestTasks(runner, waitUntil, (handOff) => {
+          // the response has already gone (or the client went away): start now
+          if (res.writableFinished === true || res.destroyed === true) return handOff()
+          once('finish', handOff)
+          // the client went away: the procedure's work is done, so its tasks still run
+          once('close', handOff)
+        })
+        return { state }
       }
-      if (o.resHeaders instanceof Headers) return { state, handOff: 'responseMeta' as const }
-      setTimeout(() => state.handOff(), 0)
-      return { state, handOff: 'now' as const }
+      if (o.resHeaders instanceof Headers) {
+        let produced = false
+        let pending: (() => void) | undefined
+        const state = new RequestTasks(runner, waitUntil, (handOff) => {
+          if (produced) setTimeout(handOff, 0)
+          else pending = handOff
+        })
+        const responseProduced = () => {
+          produced = true
+          if (pending) setTimeout(pending, 0)
+        }
+        return { state, responseProduced }
+      }
+      return { state: new RequestTasks(runner, waitUntil, (handOff) => setTimeout(handOff, 0)) }
     },
   }
 }
