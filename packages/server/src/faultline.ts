@@ -10,14 +10,15 @@ import {
 } from '@faultline/contract'
 import { getTRPCErrorFromUnknown, type TRPCError, type TRPCProcedureType } from '@trpc/server'
 import type { Faults } from './faults'
-import { describe } from './inspect'
+import { describe, safeGet } from './inspect'
 import { DECLARATION_PROBE } from './inspect-declarations'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, newRequestId, readHeader } from './request-id'
-import { createResolver, REQUEST_TAG, requestIdOfCtx } from './resolver'
+import { createResolver, REQUEST_TAG, RequestMark, requestIdOfCtx } from './resolver'
 import {
   type DeclaredDefinitionsShape,
   type DefinitionsShape,
+  passesPlainShapes,
   type RegisteredDeclaredShape,
   type RegisteredShape,
   toShape,
@@ -97,9 +98,6 @@ export function createFaultline<
   type Shape = TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
   if (options.transformer) checkTransformer(options.transformer)
 
-  // fetch adapters' requests: responseMeta tells their task state that the Response is being produced
-  const responsesProduced = new WeakMap<object, () => void>()
-
   const resolveTRPC = (o: Omit<OnErrorOptions, 'req'> & { req?: unknown }) =>
     engine.resolve(o.error, {
       source: 'request',
@@ -146,7 +144,8 @@ export function createFaultline<
   /** The adapter's `responseMeta`: request id header, and the headers errors carry (`WWW-Authenticate`, `Retry-After`). */
   const responseMeta = (opts: ResponseMetaOptions): ResponseMeta => {
     // fetch adapters have no response to watch: the Response is produced right after this returns
-    responsesProduced.get(opts.ctx as object)?.()
+    const mark = safeGet(opts.ctx, REQUEST_TAG)
+    if (mark instanceof RequestMark) mark.responseProduced?.()
     const headers = new Headers()
     let requestId = requestIdOfCtx(opts.ctx)
     for (const error of opts.errors ?? []) {
@@ -296,11 +295,12 @@ export function createFaultline<
         // symbol keys, which tRPC's context merges copy to every middleware's context; set by plain
         // assignment, as Object.defineProperty made them read-only, slower to add and slower to spread
         const marks = withId as Record<symbol, unknown>
-        marks[REQUEST_TAG] = {}
+        const mark = new RequestMark()
+        marks[REQUEST_TAG] = mark
         if (tasks) {
           const { state, responseProduced } = tasks.requestState(opts, contextOpts.waitUntil)
           marks[REQUEST_TASKS] = state
-          if (responseProduced) responsesProduced.set(withId, responseProduced)
+          mark.responseProduced = responseProduced
         }
         return withId
       }

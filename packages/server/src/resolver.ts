@@ -39,6 +39,18 @@ export function requestIdOfCtx(ctx: unknown): string | undefined {
  */
 export const REQUEST_TAG = Symbol.for('faultline.request')
 
+/**
+ * A request's own mark, and what was remembered of the request's failures. It lives as long as the
+ * request's context, so it holds its entries plainly: a weak map made per request costs the garbage
+ * collector far more than its allocation (measured in BENCHMARKS.md).
+ */
+export class RequestMark {
+  // one map per cache of the resolver, made at the first failure of this request
+  caches: (Map<object, unknown> | undefined)[] | undefined = undefined
+  /** A fetch adapter's request: called when its Response is being produced (see `responseMeta`). */
+  responseProduced: (() => void) | undefined = undefined
+}
+
 /** What a failure is remembered under: its request's own mark, else its request id. */
 function tagOf(ctx: unknown): unknown {
   const tag = safeGet(ctx, REQUEST_TAG)
@@ -47,14 +59,18 @@ function tagOf(ctx: unknown): unknown {
 
 /** A cache keyed by object whose entries only answer for the request (tag) that stored them. */
 class TaggedCache<V> {
-  // a request's own mark: one entry per request, so concurrent requests throwing one object keep theirs
+  // a mark of another copy of this package: one entry per request, so concurrent requests throwing one object keep theirs
   readonly #byRequest = new WeakMap<object, WeakMap<object, V>>()
   // a request id alone: one entry per key
   readonly #entries = new WeakMap<object, { tag: unknown; value: V }>()
 
+  /** `slot`: this cache's place in each `RequestMark`. */
+  constructor(private readonly slot: number) {}
+
   get(key: unknown, tag: unknown): V | undefined {
     const k = asKey(key)
     if (!k) return undefined
+    if (tag instanceof RequestMark) return tag.caches?.[this.slot]?.get(k) as V | undefined
     const request = asKey(tag)
     if (request) return this.#byRequest.get(request)?.get(k)
     const entry = this.#entries.get(k)
@@ -64,6 +80,13 @@ class TaggedCache<V> {
   set(key: unknown, tag: unknown, value: V): void {
     const k = asKey(key)
     if (!k) return
+    if (tag instanceof RequestMark) {
+      tag.caches ??= []
+      const own = tag.caches[this.slot]
+      if (own) own.set(k, value)
+      else tag.caches[this.slot] = new Map<object, unknown>().set(k, value)
+      return
+    }
     const request = asKey(tag)
     if (!request) {
       this.#entries.set(k, { tag, value })
@@ -121,10 +144,10 @@ export function createResolver<TCatalog extends AnyCatalog>(options: FaultlineOp
 
   // Caches keyed by the thrown object, each entry tagged with the request it belongs to: the same
   // object thrown again (a shared error constant) by another request must be resolved afresh.
-  const classified = new TaggedCache<Classified>()
-  const resolved = new TaggedCache<Failure>()
+  const classified = new TaggedCache<Classified>(0)
+  const resolved = new TaggedCache<Failure>(1)
   // the codes declared by every procedure formatter that saw an error
-  const declaredFor = new TaggedCache<Set<string>>()
+  const declaredFor = new TaggedCache<Set<string>>(2)
   // ids given to requests whose createContext threw, found again by the thrown value
   const pendingIds = new WeakMap<object, string>()
 
