@@ -97,6 +97,8 @@ export function createFaultline<
   // generics walk the whole catalog type at every step (see DefinitionsShape and Register)
   type Shape = TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
   if (options.transformer) checkTransformer(options.transformer)
+  // shapes of plain JSON skip the transformer's walk where it allows (superjson does); see toShape
+  const plainShapes = passesPlainShapes(options.transformer)
 
   const resolveTRPC = (o: Omit<OnErrorOptions, 'req'> & { req?: unknown }) =>
     engine.resolve(o.error, {
@@ -111,9 +113,9 @@ export function createFaultline<
   /** tRPC's `errorFormatter`: turns every error into the catalog's envelope. */
   const errorFormatter = (opts: FormatterOptions): Shape => {
     try {
-      return toShape<Shape>(resolveTRPC(opts), opts.path, opts.type)
+      return toShape<Shape>(resolveTRPC(opts), opts.path, opts.type, plainShapes)
     } catch (cause) {
-      return toShape<Shape>(engine.lastResort(cause, undefined), opts.path, opts.type)
+      return toShape<Shape>(engine.lastResort(cause, undefined), opts.path, opts.type, plainShapes)
     }
   }
 
@@ -230,7 +232,7 @@ export function createFaultline<
           const c = engine.classifyOnce(opts.error, opts)
           // codes this declaration does not cover go on to outer declarations and the root formatter
           if (!declared.has(c.code)) return undefined
-          return toShape<Declared>(resolveTRPC(opts), opts.path, opts.type)
+          return toShape<Declared>(resolveTRPC(opts), opts.path, opts.type, plainShapes)
         } catch {
           return undefined
         }

@@ -12,7 +12,7 @@ import type {
 } from '@faultline/contract'
 import type { TRPCErrorShape } from '@trpc/server'
 import { type TRPC_ERROR_CODE_NUMBER, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
-import type { Failure } from './envelope'
+import { type Failure, isPlainJson } from './envelope'
 
 /** The error shape Faultline sends: tRPC's default shape, with the envelope in `data.error`. */
 export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape {
@@ -84,11 +84,57 @@ export type DeclaredShape<TCatalog extends AnyCatalog, TCodes extends inferCodes
 // JSON-RPC's "server error" in the implementation-defined range: no tRPC client treats it as a dropped connection.
 const TERMINAL_SERVER_ERROR = -32000
 
+/**
+ * A shape holding only plain JSON, given to a transformer that passes objects of classes it does not
+ * know on to JSON as they are (superjson does). superjson walks every plain object and array it is
+ * given, looking for values it must mark (a Date, a Map, `undefined`): for a shape of plain JSON it
+ * finds none, and the walk was most of what an error response cost it. JSON writes this object's
+ * fields, in the same order, exactly as it writes the plain object it stands for: the bytes sent do
+ * not change.
+ */
+class PlainJsonShape {
+  code: number
+  message: string
+  data: FaultlineShape['data']
+  constructor(code: number, message: string, data: FaultlineShape['data']) {
+    this.code = code
+    this.message = message
+    this.data = data
+  }
+}
+
+/**
+ * Whether `transformer` hands an object of a class it does not know on to JSON unchanged and
+ * unmarked, so a `PlainJsonShape` skips its walk: asked once, of the transformer given to
+ * `createFaultline`. A transformer that copies, marks or refuses such an object gets plain shapes.
+ */
+export function passesPlainShapes(transformer: { serialize(value: unknown): unknown } | undefined): boolean {
+  if (!transformer) return false
+  const probe = new PlainJsonShape(-32603, 'probe', {
+    code: 'INTERNAL_SERVER_ERROR',
+    httpStatus: 500,
+    error: {} as AnyEnvelope,
+  })
+  try {
+    const out = transformer.serialize(probe)
+    if (out === probe) return true
+    return (
+      typeof out === 'object' &&
+      out !== null &&
+      Object.keys(out).length === 1 &&
+      (out as { json?: unknown }).json === probe
+    )
+  } catch {
+    return false
+  }
+}
+
 /** The wire shape of a failure. */
 export function toShape<TShape extends FaultlineShape<unknown>>(
   failure: Failure,
   path: string | undefined,
   type: string,
+  plainShapes = false,
 ): TShape {
   const data: FaultlineShape['data'] = {
     code: failure.trpc,
@@ -102,5 +148,8 @@ export function toShape<TShape extends FaultlineShape<unknown>>(
   // must reach the subscriber, typed; its envelope's `retry` says whether to subscribe again.
   if (type === 'subscription' && code === TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR) code = TERMINAL_SERVER_ERROR
   // the declaration brand is type-only; the envelope's type is the catalog's, checked when it was built
+  if (plainShapes && isPlainJson(failure.envelope)) {
+    return new PlainJsonShape(code, failure.envelope.message, data) as unknown as TShape
+  }
   return { code, message: failure.envelope.message, data } as TShape
 }
