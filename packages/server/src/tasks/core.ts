@@ -1,9 +1,11 @@
 import { type AnyEnvelope, FaultlineError } from '@faultline/contract'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
+import { isPlainJson } from '../envelope'
 import { describe } from '../inspect'
 import { newRequestId, randomId } from '../request-id'
 import type { Resolver } from '../resolver'
-import type { AnyTaskDefinition, RetryPolicy } from './define'
+import { whenAborted } from './abort'
+import type { AnyTaskDefinition, RetryPolicy, TaskContext } from './define'
 import { inProcessRunner, interruption } from './in-process'
 import type {
   AttemptOutcome,
@@ -28,6 +30,45 @@ export interface PreparedTask {
 const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 3, baseMs: 200, maxMs: 30_000 }
 
 const ABORTED = Symbol('aborted')
+const NOT_ABORTED = Symbol('not aborted')
+const ABORT = Symbol('abort')
+
+/** What a task's `run` is told about its attempt. */
+class AttemptContext implements TaskContext {
+  #controller: AbortController | undefined = undefined
+  #reason: unknown = NOT_ABORTED
+
+  constructor(
+    readonly taskId: string,
+    readonly task: string,
+    readonly attempt: number,
+    readonly requestId: string | undefined,
+  ) {}
+
+  /**
+   * Aborts with the runner's signal or at the timeout. Made when the task first reads it: an
+   * AbortController is among the dearest objects an attempt would make, and most tasks never
+   * look at it.
+   */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController()
+      if (this.#reason !== NOT_ABORTED) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
+  }
+
+  [ABORT](reason: unknown) {
+    if (this.#reason !== NOT_ABORTED) return
+    this.#reason = reason
+    this.#controller?.abort(reason)
+  }
+}
+
+// a macrotask where there is one (not in every worker runtime)
+const nextTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0)
+
 // failures() is for tests; a long-running process keeps only the latest
 const MAX_FAILURES = 1_000
 
@@ -141,49 +182,48 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       return failed(job, attempt, thrown)
     }
     if (signal.aborted) return { status: 'aborted' }
-    // an attempt's own signal, aborted on the runner's abort or at its timeout; without a
-    // timeout it would only ever mirror the runner's, so the work gets that one
-    const attemptController = def.timeoutMs ? new AbortController() : undefined
+    const context = new AttemptContext(job.id, def.name, attempt, job.requestId)
     let timer: ReturnType<typeof setTimeout> | undefined
-    let onAbort = () => {}
+    let unwatch = () => {}
     try {
-      const work = Promise.resolve().then(() =>
-        def.run(payload, {
-          taskId: job.id,
-          task: def.name,
-          attempt,
-          requestId: job.requestId,
-          signal: attemptController?.signal ?? signal,
-        }),
-      )
-      // an attempt that settles after its timeout or abort must not become an unhandled rejection
-      work.catch(() => {})
-      const racers: Promise<unknown>[] = [work]
-      racers.push(
-        new Promise<typeof ABORTED>((resolve) => {
-          onAbort = () => {
-            attemptController?.abort(signal.reason)
-            resolve(ABORTED)
+      const result = await new Promise<unknown>((resolve, reject) => {
+        unwatch = whenAborted(signal, () => {
+          context[ABORT](signal.reason)
+          resolve(ABORTED)
+        })
+        if (def.timeoutMs) {
+          timer = setTimeout(() => {
+            const error = new FaultlineError({
+              code: 'TIMEOUT',
+              message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
+              data: undefined,
+            })
+            context[ABORT](error)
+            reject(error)
+          }, def.timeoutMs)
+        }
+        // The work starts on a turn of its own, so its errors' stacks are its own: called in a
+        // microtask of this chain, a task's error carried the frames of whatever drained the
+        // microtasks and, through V8's async stack traces, this function's and the runner's,
+        // none of which says anything about the task, and each of which made the stack dearer to
+        // capture and to format. For the same reason the work's promise is followed with arrows,
+        // not `.then(resolve, reject)`, which V8 follows on to whatever awaits this one. An
+        // attempt that settles after its timeout or abort settles nothing more, and so is never
+        // an unhandled rejection.
+        nextTurn(() => {
+          let value: unknown
+          try {
+            value = def.run(payload, context)
+          } catch (error) {
+            reject(error)
+            return
           }
-          signal.addEventListener('abort', onAbort, { once: true })
-        }),
-      )
-      if (def.timeoutMs) {
-        racers.push(
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              const error = new FaultlineError({
-                code: 'TIMEOUT',
-                message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
-                data: undefined,
-              })
-              attemptController?.abort(error)
-              reject(error)
-            }, def.timeoutMs)
-          }),
-        )
-      }
-      const result = await Promise.race(racers)
+          Promise.resolve(value).then(
+            (v) => resolve(v),
+            (error) => reject(error),
+          )
+        })
+      })
       if (result === ABORTED) return { status: 'aborted' }
       return { status: 'succeeded' }
     } catch (thrown) {
@@ -191,7 +231,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       return failed(job, attempt, thrown)
     } finally {
       clearTimeout(timer)
-      signal.removeEventListener('abort', onAbort)
+      unwatch()
     }
   }
 
@@ -213,7 +253,8 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
         throw new TypeError(`enqueue: no task is named ${JSON.stringify(name)}; known: ${[...defs.keys()].join(', ')}`)
       checkPayload(def, payload, 'enqueue')
       try {
-        engine.serialize(payload)
+        // plain JSON (or no payload) serializes with any transformer: only the rest is tried
+        if (payload !== undefined && !isPlainJson(payload)) engine.serialize(payload)
       } catch (cause) {
         throw new TypeError(`enqueue: the payload of ${name} cannot be serialized: ${describe(cause).message}`)
       }

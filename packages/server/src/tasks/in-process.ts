@@ -1,4 +1,5 @@
 import { FaultlineError } from '@faultline/contract'
+import { whenAborted } from './abort'
 import type { DrainResult, TaskHost, TaskJob, TaskRunner } from './runner'
 import { isTerminal, memoryTaskStore, queuedRecord, type TaskRecord, type TaskStore } from './store'
 
@@ -25,7 +26,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** Waits `ms` (however long), or until the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
     let left = ms
     let timer: ReturnType<typeof setTimeout> | undefined
     const step = () => {
@@ -34,20 +34,21 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       left -= wait
       timer = setTimeout(step, wait)
     }
+    const unwatch = whenAborted(signal, () => done())
     function done() {
       clearTimeout(timer)
-      signal.removeEventListener('abort', done)
+      unwatch()
       resolve()
     }
-    signal.addEventListener('abort', done, { once: true })
-    step()
+    if (!signal.aborted) step()
   })
 }
 
 interface Running {
   job: TaskJob
   record: TaskRecord
-  controller: AbortController
+  /** Aborts when a drain gives up on the tasks running at the time. */
+  signal: AbortSignal
   done: Promise<void>
   settle: () => void
 }
@@ -70,30 +71,53 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
   const jobs = new Map<string, Running>()
   const waiting: (() => void)[] = []
   let running = 0
+  // one controller for all the tasks that run until a drain times out, not one for each task:
+  // an AbortController is dear to make and to collect, and a drain aborts every task it gives
+  // up on at once anyway
+  let epoch = new AbortController()
 
   const attached = (): TaskHost => {
     if (!host) throw new TypeError('inProcessRunner: pass this runner to createFaultline({ background: { runner } })')
     return host
   }
 
-  const save = async (record: TaskRecord) => {
+  // the memory store this runner made keeps copies of its own; a store given may keep what it is given
+  const copyOnSave = opts.store !== undefined
+  const saveFailed = (record: TaskRecord) => (cause: unknown) =>
+    attached().logInternal('faultline: the task store failed to save a record', cause, { taskId: record.id })
+
+  /** Saves a record and tells watchers; a promise only when the store's save is one (a shared store). */
+  const save = (record: TaskRecord): Promise<void> | undefined => {
     record.updatedAt = Date.now()
+    let saving: void | Promise<void>
     try {
-      await store.set({ ...record })
+      saving = store.set(copyOnSave ? { ...record } : record)
     } catch (cause) {
-      attached().logInternal('faultline: the task store failed to save a record', cause, { taskId: record.id })
+      saveFailed(record)(cause)
+    }
+    if (saving && typeof saving.then === 'function') {
+      return saving.then(
+        () => attached().changed(record),
+        (cause) => {
+          saveFailed(record)(cause)
+          attached().changed(record)
+        },
+      )
     }
     // the host copies the record for each watcher, if any
     attached().changed(record)
+    return undefined
   }
 
-  const slot = async () => {
+  /** Takes a place among the tasks running; a promise only when all are taken. */
+  const slot = (): Promise<void> | undefined => {
     if (running < concurrency) {
       running++
-      return
+      return undefined
     }
-    await new Promise<void>((resolve) => waiting.push(resolve))
-    running++
+    return new Promise<void>((resolve) => waiting.push(resolve)).then(() => {
+      running++
+    })
   }
   const release = () => {
     running--
@@ -101,17 +125,22 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
   }
 
   const execute = async (entry: Running) => {
-    const { job, record, controller } = entry
+    const { job, record, signal } = entry
     const h = attached()
-    await slot()
+    const waited = slot()
+    if (waited) {
+      // all places taken: the record says queued until one frees
+      await save(record)
+      await waited
+    }
     try {
       for (let attempt = 1; ; attempt++) {
-        if (controller.signal.aborted) return
+        if (signal.aborted) return
         record.status = 'running'
         record.attempts = attempt
         await save(record)
-        const outcome = await h.attempt(job, attempt, controller.signal)
-        if (outcome.status === 'aborted' || controller.signal.aborted) return
+        const outcome = await h.attempt(job, attempt, signal)
+        if (outcome.status === 'aborted' || signal.aborted) return
         if (outcome.status === 'succeeded') {
           record.status = 'succeeded'
           delete record.error
@@ -126,7 +155,7 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
         }
         record.status = 'queued'
         await save(record)
-        await sleep(outcome.delayMs, controller.signal)
+        await sleep(outcome.delayMs, signal)
       }
     } finally {
       release()
@@ -139,9 +168,8 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
       settle = resolve
     })
     const record = queuedRecord(job)
-    const entry: Running = { job, record, controller: new AbortController(), done, settle }
+    const entry: Running = { job, record, signal: epoch.signal, done, settle }
     jobs.set(job.id, entry)
-    void save(record)
     execute(entry)
       .catch((cause) => attached().logInternal('faultline: a task could not be run', cause, { taskId: job.id }))
       .finally(() => {
@@ -181,9 +209,12 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
       clearTimeout(timer)
       const interrupted: string[] = []
       if (outcome === 'timeout') {
-        for (const entry of jobs.values()) {
-          if (isTerminal(entry.record.status)) continue
-          entry.controller.abort(new Error('drain timed out'))
+        // every task running now is given up on; tasks started from here on get a fresh signal
+        const given = epoch
+        epoch = new AbortController()
+        given.abort(new Error('drain timed out'))
+        for (const entry of [...jobs.values()]) {
+          if (entry.signal !== given.signal || isTerminal(entry.record.status)) continue
           entry.record.status = 'interrupted'
           entry.record.error = h.fail(entry.job, entry.record.attempts, interruption(entry.job.task))
           interrupted.push(entry.job.id)

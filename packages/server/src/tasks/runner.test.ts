@@ -268,3 +268,136 @@ test('failures() keeps the latest 1,000 failures outside test mode', () => {
   expect([kept[0]?.attempt, kept.at(-1)?.attempt]).toEqual([1_501, 2_500])
   expect(kept.every((f) => f.envelope.code === 'DELIVERY_FAILED')).toBe(true)
 })
+
+test('enqueue refuses a payload the transformer cannot carry, and tries only what is not plain JSON', async () => {
+  const anything = defineTask({ name: 'anything', payload: z.unknown(), run: () => {} })
+  // a transformer that writes JSON, counting what it is asked to serialize
+  const serialized: unknown[] = []
+  const transformer = {
+    serialize: (value: unknown) => {
+      serialized.push(value)
+      return JSON.parse(JSON.stringify(value) ?? 'null')
+    },
+    deserialize: (value: unknown) => value,
+  }
+  const fl = createFaultline({
+    errors,
+    logger: false,
+    transformer,
+    background: { tasks: [anything], runner: manualRunner().runner },
+  })
+  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const payloads: Record<string, unknown> = {
+    json: { to: ['a@example.test'], n: 1, ok: true, none: null },
+    none: undefined,
+    bigint: { n: 1n },
+    date: { at: new Date(0) },
+    refusedKey: JSON.parse('{"constructor": 1}'),
+  }
+  const router = t.router({
+    go: t.procedure
+      .concat(fl.background)
+      .input(z.object({ kind: z.string() }))
+      .mutation(({ ctx, input }) => ctx.background.enqueue('anything', payloads[input.kind])),
+  })
+  const caller = t.createCallerFactory(router)({ requestId: 'req_enqueue_test' })
+  serialized.length = 0
+  await expect(caller.go({ kind: 'json' })).resolves.toMatch(/^task_/)
+  await expect(caller.go({ kind: 'none' })).resolves.toMatch(/^task_/)
+  expect(serialized).toEqual([])
+  await expect(caller.go({ kind: 'bigint' })).rejects.toThrow(
+    /enqueue: the payload of anything cannot be serialized: .*BigInt/,
+  )
+  await expect(caller.go({ kind: 'date' })).resolves.toMatch(/^task_/)
+  await expect(caller.go({ kind: 'refusedKey' })).resolves.toMatch(/^task_/)
+  // what plain JSON does not cover goes through the transformer, whose word decides
+  expect(serialized).toEqual([payloads.bigint, payloads.date, payloads.refusedKey])
+})
+
+test("a task that reads its signal only after the runner aborted gets it already aborted, with the runner's reason", async () => {
+  let read: AbortSignal | undefined
+  let started = () => {}
+  const begun = new Promise<void>((resolve) => {
+    started = resolve
+  })
+  const late = defineTask({
+    name: 'late',
+    run: async (_: undefined, task) => {
+      started()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      read = task.signal
+    },
+  })
+  const manual = manualRunner()
+  createFaultline({ errors, logger: false, background: { tasks: [late], runner: manual.runner } })
+  const stop = new AbortController()
+  const job: TaskJob = { id: 'task_late', task: 'late', payload: undefined, requestId: undefined, createdAt: 0 }
+  const outcome = manual.host().attempt(job, 1, stop.signal)
+  await begun
+  stop.abort(new Error('drain timed out'))
+  expect(await outcome).toEqual({ status: 'aborted' })
+  await new Promise((resolve) => setTimeout(resolve, 40))
+  expect(read?.aborted).toBe(true)
+  expect(read?.reason).toEqual(new Error('drain timed out'))
+})
+
+test('attempts sharing one runner signal: one listener on it, every attempt aborted with it, no leak warning', async () => {
+  const warnings: Error[] = []
+  const onWarning = (w: Error) => warnings.push(w)
+  process.on('warning', onWarning)
+  try {
+    const hang = defineTask({ name: 'hang', run: () => new Promise(() => {}) })
+    const manual = manualRunner()
+    createFaultline({ errors, logger: false, background: { tasks: [hang], runner: manual.runner } })
+    const stop = new AbortController()
+    const add = vi.spyOn(stop.signal, 'addEventListener')
+    const outcomes = Array.from({ length: 50 }, (_, i) =>
+      manual
+        .host()
+        .attempt(
+          { id: `task_${i}`, task: 'hang', payload: undefined, requestId: undefined, createdAt: 0 },
+          1,
+          stop.signal,
+        ),
+    )
+    await tick()
+    expect(add).toHaveBeenCalledTimes(1)
+    stop.abort(new Error('drain timed out'))
+    expect(await Promise.all(outcomes)).toEqual(Array.from({ length: 50 }, () => ({ status: 'aborted' })))
+    await tick()
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
+  } finally {
+    process.off('warning', onWarning)
+  }
+})
+
+test('after a drain gives up on the tasks running, the tasks started later run with a signal of their own', async () => {
+  const signals: AbortSignal[] = []
+  const waits = defineTask({
+    name: 'waits',
+    payload: z.object({ ms: z.number() }),
+    run: async ({ ms }, task) => {
+      signals.push(task.signal)
+      await new Promise((resolve) => setTimeout(resolve, ms))
+    },
+  })
+  const fl = createFaultline({ errors, logger: false, background: { tasks: [waits] } })
+  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const router = t.router({
+    go: t.procedure
+      .concat(fl.background)
+      .input(z.object({ ms: z.number() }))
+      .mutation(({ ctx, input }) => ctx.background.enqueue('waits', input)),
+  })
+  const caller = t.createCallerFactory(router)({ requestId: 'req_drain_test' })
+  const stuck = await caller.go({ ms: 10_000 })
+  await tick()
+  expect(await fl.tasks.drain({ timeoutMs: 20 })).toEqual({ interrupted: [stuck] })
+  expect(signals[0]?.aborted).toBe(true)
+  const after = await caller.go({ ms: 1 })
+  await tick()
+  await tick()
+  expect(signals[1]?.aborted).toBe(false)
+  expect(await fl.tasks.status(after)).toMatchObject({ status: 'succeeded' })
+  expect(await fl.tasks.status(stuck)).toMatchObject({ status: 'interrupted', error: { code: 'UNAVAILABLE' } })
+})
