@@ -19,12 +19,28 @@ import type {
 import { memoryTaskStore, queuedRecord as record, type TaskRecord } from './store'
 
 /** A task enqueued by a call, waiting for the call to succeed and its response to go. */
-export interface PreparedTask {
-  readonly job: TaskJob
-  state: 'prepared' | 'committed' | 'discarded' | 'interrupted'
+export class PreparedTask {
+  state: 'prepared' | 'committed' | 'discarded' | 'interrupted' = 'prepared'
+  // only a drain waits for a task to be handed over: the promise is made for it, not for every task
+  #settled = false
+  #waiting: (() => void)[] | undefined = undefined
+
+  constructor(readonly job: TaskJob) {}
+
   /** Settles once the task has been handed to the runner or dropped. */
-  readonly handed: Promise<void>
-  settle(): void
+  handed(): Promise<void> {
+    if (this.#settled) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#waiting ??= []
+      this.#waiting.push(resolve)
+    })
+  }
+
+  settle() {
+    this.#settled = true
+    for (const resolve of this.#waiting ?? []) resolve()
+    this.#waiting = undefined
+  }
 }
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 3, baseMs: 200, maxMs: 30_000 }
@@ -114,7 +130,9 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     })
   const retryDefaults = { ...DEFAULT_RETRY, ...opts.retry }
-  // records of tasks the runner does not hold: not yet committed, or that it could not take
+  // tasks the runner has not taken yet (not committed, or on their way): queued, for status
+  const untaken = new Map<string, TaskJob>()
+  // records of tasks the runner will never hold: it could not take them, or a drain interrupted them
   const local = memoryTaskStore()
   const prepared = new Set<PreparedTask>()
   const listeners = new Map<string, Set<(record: TaskRecord) => void>>()
@@ -266,13 +284,9 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
         createdAt: Date.now(),
       }
       runner.check?.(job)
-      let settle = () => {}
-      const handed = new Promise<void>((resolve) => {
-        settle = resolve
-      })
-      const task: PreparedTask = { job, state: 'prepared', handed, settle }
+      const task = new PreparedTask(job)
       prepared.add(task)
-      local.set(record(job))
+      untaken.set(job.id, job)
       return task
     },
     /**
@@ -297,7 +311,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       }
       return taken.then(
         () => {
-          for (const job of jobs) local.delete(job.id)
+          for (const job of jobs) untaken.delete(job.id)
         },
         (cause) => {
           engine.logInternal('faultline: the task runner could not take tasks', cause, {
@@ -312,6 +326,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
             })
             const next = record(job, { status: 'failed', error: fail(job, 0, lost).envelope })
             local.set(next)
+            untaken.delete(job.id)
             changed(next)
           }
         },
@@ -322,7 +337,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       if (task.state !== 'prepared') return
       task.state = 'discarded'
       prepared.delete(task)
-      local.delete(task.job.id)
+      untaken.delete(task.job.id)
       task.settle()
     },
     /** A task's record: from the runner, else from what this process knows of it. */
@@ -338,7 +353,11 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
           data: undefined,
         })
       }
-      return found ?? local.get(id)
+      if (found) return found
+      const known = local.get(id)
+      if (known) return known
+      const job = untaken.get(id)
+      return job ? record(job) : undefined
     },
     /** Calls `listener` with each new state of a task; returns a function that stops it. */
     watch(id: string, listener: (record: TaskRecord) => void): () => void {
@@ -367,7 +386,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       if (prepared.size > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined
         await Promise.race([
-          Promise.all([...prepared].map((task) => task.handed)),
+          Promise.all([...prepared].map((task) => task.handed())),
           new Promise((resolve) => {
             timer = setTimeout(resolve, timeoutMs)
           }),
@@ -382,6 +401,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
             error: fail(task.job, 0, interruption(task.job.task)).envelope,
           })
           local.set(next)
+          untaken.delete(task.job.id)
           changed(next)
           interrupted.push(task.job.id)
         }

@@ -89,7 +89,7 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
   /** Saves a record and tells watchers; a promise only when the store's save is one (a shared store). */
   const save = (record: TaskRecord): Promise<void> | undefined => {
     record.updatedAt = Date.now()
-    let saving: void | Promise<void>
+    let saving: Promise<void> | undefined | void
     try {
       saving = store.set(copyOnSave ? { ...record } : record)
     } catch (cause) {
