@@ -23,7 +23,7 @@ import {
   type RegisteredShape,
   toShape,
 } from './shape'
-import { createBackground, REQUEST_TASKS } from './tasks'
+import { createBackground } from './tasks'
 import type { AnyTaskDefinition } from './tasks/define'
 import type { BackgroundOptions } from './tasks/runner'
 
@@ -301,7 +301,7 @@ export function createFaultline<
         marks[REQUEST_TAG] = mark
         if (tasks) {
           const { state, responseProduced } = tasks.requestState(opts, contextOpts.waitUntil)
-          marks[REQUEST_TASKS] = state
+          mark.tasks = state
           mark.responseProduced = responseProduced
         }
         return withId

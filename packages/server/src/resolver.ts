@@ -8,6 +8,7 @@ import { describe, safeGet } from './inspect'
 import { createConsoleLogger, emit, type FailureScope } from './log'
 import type { FaultlineOptions } from './options'
 import { acceptRequestId, isHeaderName, newRequestId, REQUEST_ID_HEADER, readHeader } from './request-id'
+import type { RequestTasks } from './tasks/background'
 
 const IMPLICIT: ReadonlySet<string> = new Set(IMPLICIT_CODES)
 
@@ -49,6 +50,11 @@ export class RequestMark {
   caches: (Map<object, unknown> | undefined)[] | undefined = undefined
   /** A fetch adapter's request: called when its Response is being produced (see `responseMeta`). */
   responseProduced: (() => void) | undefined = undefined
+  /**
+   * The request's background tasks, when the instance has any. Kept here rather than under a
+   * symbol of its own: tRPC copies a context's every key at each middleware that extends it.
+   */
+  tasks: RequestTasks | undefined = undefined
 }
 
 /** What a failure is remembered under: its request's own mark, else its request id. */

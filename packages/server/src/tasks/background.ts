@@ -16,9 +16,6 @@ export interface Background<TTasks extends readonly AnyTaskDefinition[]> {
   ): string
 }
 
-/** Where a request's committed tasks wait for the response to go. */
-export const REQUEST_TASKS = Symbol.for('faultline.requestTasks')
-
 /** The tasks of one request: committed by each successful call, started once the response is handed off. */
 export class RequestTasks {
   #committed: PreparedTask[] = []

@@ -1,7 +1,8 @@
 import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
 import type { Resolver } from '../resolver'
-import { type Background, callBackground, REQUEST_TASKS, RequestTasks } from './background'
+import { REQUEST_TAG, RequestMark } from '../resolver'
+import { type Background, callBackground, RequestTasks } from './background'
 import { createTaskCore } from './core'
 import type { AnyTaskDefinition } from './define'
 import { requireTask, taskIdInput, watchTask } from './router'
@@ -25,11 +26,12 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   const tt = initTRPC.context<object>().create({ errorFormatter })
 
   const piece = tt.procedure.use(async ({ ctx, next, type }) => {
-    const c = ctx as { requestId?: unknown; [REQUEST_TASKS]?: RequestTasks }
+    const c = ctx as { requestId?: unknown; [REQUEST_TAG]?: unknown }
     const call = callBackground(runner, typeof c.requestId === 'string' ? c.requestId : undefined)
     const result = await next({ ctx: { background: call.background as Background<TTasks> } })
+    const mark = c[REQUEST_TAG]
     // a subscription's response lasts as long as the subscription: its tasks do not wait for it
-    call.settle(result.ok, type === 'subscription' ? undefined : c[REQUEST_TASKS])
+    call.settle(result.ok, type === 'subscription' || !(mark instanceof RequestMark) ? undefined : mark.tasks)
     return result
   })
 
@@ -92,4 +94,4 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
 }
 
 export type { Background } from './background'
-export { REQUEST_TASKS, RequestTasks } from './background'
+export { RequestTasks } from './background'
