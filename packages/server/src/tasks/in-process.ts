@@ -138,20 +138,20 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
         if (signal.aborted) return
         record.status = 'running'
         record.attempts = attempt
-        await save(record)
+        // a synchronous store gives no promise to wait for, and none is made
+        const saving = save(record)
+        if (saving) await saving
         const outcome = await h.attempt(job, attempt, signal)
         if (outcome.status === 'aborted' || signal.aborted) return
         if (outcome.status === 'succeeded') {
           record.status = 'succeeded'
           delete record.error
-          await save(record)
-          return
+          return save(record)
         }
         record.error = outcome.envelope
         if (!outcome.retry) {
           record.status = 'failed'
-          await save(record)
-          return
+          return save(record)
         }
         record.status = 'queued'
         await save(record)
@@ -170,12 +170,14 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
     const record = queuedRecord(job)
     const entry: Running = { job, record, signal: epoch.signal, done, settle }
     jobs.set(job.id, entry)
-    execute(entry)
-      .catch((cause) => attached().logInternal('faultline: a task could not be run', cause, { taskId: job.id }))
-      .finally(() => {
-        jobs.delete(job.id)
-        settle()
-      })
+    const finish = () => {
+      jobs.delete(job.id)
+      settle()
+    }
+    execute(entry).then(finish, (cause) => {
+      attached().logInternal('faultline: a task could not be run', cause, { taskId: job.id })
+      finish()
+    })
     return done
   }
 
@@ -184,9 +186,11 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
       if (host) throw new TypeError('inProcessRunner: a runner serves one Faultline instance; make one for each')
       host = h
     },
-    async enqueue(batch) {
+    enqueue(batch) {
       attached()
-      await Promise.all(batch.map(start))
+      // most calls queue one task
+      if (batch.length === 1) return start(batch[0] as TaskJob)
+      return Promise.all(batch.map(start)).then(() => {})
     },
     status: (id) => store.get(id),
     async drain(timeoutMs) {
