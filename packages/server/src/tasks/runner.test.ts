@@ -401,3 +401,31 @@ test('after a drain gives up on the tasks running, the tasks started later run w
   expect(await fl.tasks.status(after)).toMatchObject({ status: 'succeeded' })
   expect(await fl.tasks.status(stuck)).toMatchObject({ status: 'interrupted', error: { code: 'UNAVAILABLE' } })
 })
+
+test('under fake timers a task waits for time to move on, and runs once it does (docs/testing.md)', async () => {
+  vi.useFakeTimers()
+  try {
+    const runs: string[] = []
+    const note = defineTask({
+      name: 'note',
+      payload: z.object({ text: z.string() }),
+      run: ({ text }) => void runs.push(text),
+    })
+    const fl = createFaultline({ errors, logger: false, background: { tasks: [note] } })
+    const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+    const router = t.router({
+      go: t.procedure
+        .concat(fl.background)
+        .input(z.object({ text: z.string() }))
+        .mutation(({ ctx, input }) => ctx.background.enqueue('note', input)),
+    })
+    const id = await t.createCallerFactory(router)({ requestId: 'req_fake_timers' }).go({ text: 'hello' })
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    expect(runs).toEqual([])
+    await vi.runAllTimersAsync()
+    expect(runs).toEqual(['hello'])
+    expect(await fl.tasks.status(id)).toMatchObject({ status: 'succeeded' })
+  } finally {
+    vi.useRealTimers()
+  }
+})
