@@ -115,13 +115,14 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
       running++
       return undefined
     }
-    return new Promise<void>((resolve) => waiting.push(resolve)).then(() => {
-      running++
-    })
+    return new Promise<void>((resolve) => waiting.push(resolve))
   }
+  // a place freed passes straight to the task waiting longest: counted free in between, a task
+  // started before that one resumed would take it too
   const release = () => {
-    running--
-    waiting.shift()?.()
+    const next = waiting.shift()
+    if (next) next()
+    else running--
   }
 
   const execute = async (entry: Running) => {

@@ -429,3 +429,45 @@ test('under fake timers a task waits for time to move on, and runs once it does 
     vi.useRealTimers()
   }
 })
+
+test('the in-process runner never runs more tasks at once than its concurrency, even as places free and tasks arrive together', async () => {
+  const runner = inProcessRunner({ concurrency: 2 })
+  let now = 0
+  let most = 0
+  const finishers: (() => void)[] = []
+  const job = (id: string): TaskJob => ({ id, task: 'work', payload: undefined, requestId: undefined, createdAt: 0 })
+  let extra = 0
+  const host: TaskHost = {
+    definitions: new Map(),
+    retryPolicy: () => ({ attempts: 1, baseMs: 1, maxMs: 1 }),
+    attempt: async () => {
+      now++
+      most = Math.max(most, now)
+      await new Promise<void>((resolve) => finishers.push(resolve))
+      now--
+      return { status: 'succeeded' }
+    },
+    fail: () => {
+      throw new Error('no failure expected')
+    },
+    changed(record) {
+      // a task finishing makes room: another arrives in the same turn, before the waiting one resumes
+      if (record.status === 'succeeded' && extra < 3) {
+        extra++
+        queueMicrotask(() => void runner.enqueue([job(`task_extra_${extra}`)]))
+      }
+    },
+    logInternal: () => {},
+  }
+  runner.attach(host)
+  const all = runner.enqueue(['a', 'b', 'c', 'd'].map((id) => job(`task_${id}`)))
+  for (let round = 0; round < 20 && (finishers.length > 0 || now > 0); round++) {
+    await tick()
+    for (const finish of finishers.splice(0)) finish()
+  }
+  await all
+  expect(most).toBe(2)
+  expect(extra).toBe(3)
+  for (const id of ['a', 'b', 'c', 'd'])
+    expect(await runner.status(`task_${id}`)).toMatchObject({ status: 'succeeded' })
+})
