@@ -205,21 +205,12 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
     let unwatch = () => {}
     try {
       const result = await new Promise<unknown>((resolve, reject) => {
+        let aborted = false
         unwatch = whenAborted(signal, () => {
+          aborted = true
           context[ABORT](signal.reason)
           resolve(ABORTED)
         })
-        if (def.timeoutMs) {
-          timer = setTimeout(() => {
-            const error = new FaultlineError({
-              code: 'TIMEOUT',
-              message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
-              data: undefined,
-            })
-            context[ABORT](error)
-            reject(error)
-          }, def.timeoutMs)
-        }
         // The work starts on a turn of its own, so its errors' stacks are its own: called in a
         // microtask of this chain, a task's error carried the frames of whatever drained the
         // microtasks and, through V8's async stack traces, this function's and the runner's,
@@ -229,6 +220,20 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
         // attempt that settles after its timeout or abort settles nothing more, and so is never
         // an unhandled rejection.
         nextTurn(() => {
+          // aborted while waiting for its turn: it never starts
+          if (aborted) return
+          // the timeout counts the task's own time, not its wait for a turn
+          if (def.timeoutMs) {
+            timer = setTimeout(() => {
+              const error = new FaultlineError({
+                code: 'TIMEOUT',
+                message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
+                data: undefined,
+              })
+              context[ABORT](error)
+              reject(error)
+            }, def.timeoutMs)
+          }
           let value: unknown
           try {
             value = def.run(payload, context)

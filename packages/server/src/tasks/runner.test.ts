@@ -471,3 +471,41 @@ test('the in-process runner never runs more tasks at once than its concurrency, 
   for (const id of ['a', 'b', 'c', 'd'])
     expect(await runner.status(`task_${id}`)).toMatchObject({ status: 'succeeded' })
 })
+
+test('where there is no setImmediate (edge runtimes), an attempt starts on a timer instead', async () => {
+  vi.stubGlobal('setImmediate', undefined)
+  vi.resetModules()
+  try {
+    const { createFaultline: create } = await import('../faultline')
+    const { defineTask: define } = await import('./define')
+    const runs: number[] = []
+    const count = define({ name: 'count', run: (_: undefined, { attempt }) => void runs.push(attempt) })
+    const fl = create({ errors, logger: false, background: { tasks: [count] } })
+    const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+    const router = t.router({
+      go: t.procedure.concat(fl.background).mutation(({ ctx }) => ctx.background.enqueue('count')),
+    })
+    const id = await t.createCallerFactory(router)({ requestId: 'req_edge' }).go()
+    await fl.tasks.drain({ timeoutMs: 1_000 })
+    expect(runs).toEqual([1])
+    expect(await fl.tasks.status(id)).toMatchObject({ status: 'succeeded' })
+  } finally {
+    vi.unstubAllGlobals()
+    vi.resetModules()
+  }
+})
+
+test('an attempt aborted before its turn comes never starts the task', async () => {
+  const runs: number[] = []
+  const once = defineTask({ name: 'once', run: (_: undefined, { attempt }) => void runs.push(attempt) })
+  const manual = manualRunner()
+  createFaultline({ errors, logger: false, background: { tasks: [once], runner: manual.runner } })
+  const stop = new AbortController()
+  const outcome = manual
+    .host()
+    .attempt({ id: 'task_once', task: 'once', payload: undefined, requestId: undefined, createdAt: 0 }, 1, stop.signal)
+  stop.abort(new Error('drain timed out'))
+  expect(await outcome).toEqual({ status: 'aborted' })
+  await tick()
+  expect(runs).toEqual([])
+})
