@@ -1,7 +1,6 @@
 import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
-import type { Resolver } from '../resolver'
-import { REQUEST_TAG, RequestMark } from '../resolver'
+import { REQUEST_TAG, RequestMark, type Resolver } from '../resolver'
 import { type Background, callBackground, RequestTasks } from './background'
 import { createTaskCore } from './core'
 import type { AnyTaskDefinition } from './define'

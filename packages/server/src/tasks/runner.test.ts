@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { createFaultline } from '../faultline'
 import { handle } from '../handlers'
 import type { ReportEvent } from '../options'
-import { defineTask } from './define'
+import { type AnyTaskDefinition, defineTask } from './define'
 import { inProcessRunner, sleep } from './in-process'
 import type { TaskHost, TaskJob, TaskRunner } from './runner'
 import type { TaskRecord } from './store'
@@ -90,6 +90,29 @@ function app(runner: TaskRunner) {
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+
+/** An app with one task, whose `go` call enqueues it with the call's input as its payload. */
+function oneTaskApp(
+  task: AnyTaskDefinition,
+  opts: { transformer?: { serialize(value: unknown): unknown }; create?: typeof createFaultline } = {},
+) {
+  const fl = (opts.create ?? createFaultline)({
+    errors,
+    logger: false,
+    ...(opts.transformer ? { transformer: opts.transformer } : {}),
+    background: { tasks: [task] },
+  })
+  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const router = t.router({
+    go: t.procedure
+      .concat(fl.background)
+      .input(z.unknown())
+      .mutation(({ ctx, input }) => (ctx.background as Enqueue).enqueue(task.name, input)),
+  })
+  const caller = t.createCallerFactory(router)({ requestId: 'req_one_task' })
+  return { fl, go: (payload?: unknown) => caller.go(payload) }
+}
+type Enqueue = { enqueue(name: string, payload?: unknown): string }
 
 /** Faults of the task machinery are also printed once on stderr; these tests make some on purpose. */
 const quiet = () => vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
@@ -280,13 +303,7 @@ test('enqueue refuses a payload the transformer cannot carry, and tries only wha
     },
     deserialize: (value: unknown) => value,
   }
-  const fl = createFaultline({
-    errors,
-    logger: false,
-    transformer,
-    background: { tasks: [anything], runner: manualRunner().runner },
-  })
-  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const { go } = oneTaskApp(anything, { transformer })
   const payloads: Record<string, unknown> = {
     json: { to: ['a@example.test'], n: 1, ok: true, none: null },
     none: undefined,
@@ -294,22 +311,13 @@ test('enqueue refuses a payload the transformer cannot carry, and tries only wha
     date: { at: new Date(0) },
     refusedKey: JSON.parse('{"constructor": 1}'),
   }
-  const router = t.router({
-    go: t.procedure
-      .concat(fl.background)
-      .input(z.object({ kind: z.string() }))
-      .mutation(({ ctx, input }) => ctx.background.enqueue('anything', payloads[input.kind])),
-  })
-  const caller = t.createCallerFactory(router)({ requestId: 'req_enqueue_test' })
   serialized.length = 0
-  await expect(caller.go({ kind: 'json' })).resolves.toMatch(/^task_/)
-  await expect(caller.go({ kind: 'none' })).resolves.toMatch(/^task_/)
+  await expect(go(payloads.json)).resolves.toMatch(/^task_/)
+  await expect(go(payloads.none)).resolves.toMatch(/^task_/)
   expect(serialized).toEqual([])
-  await expect(caller.go({ kind: 'bigint' })).rejects.toThrow(
-    /enqueue: the payload of anything cannot be serialized: .*BigInt/,
-  )
-  await expect(caller.go({ kind: 'date' })).resolves.toMatch(/^task_/)
-  await expect(caller.go({ kind: 'refusedKey' })).resolves.toMatch(/^task_/)
+  await expect(go(payloads.bigint)).rejects.toThrow(/enqueue: the payload of anything cannot be serialized: .*BigInt/)
+  await expect(go(payloads.date)).resolves.toMatch(/^task_/)
+  await expect(go(payloads.refusedKey)).resolves.toMatch(/^task_/)
   // what plain JSON does not cover goes through the transformer, whose word decides
   expect(serialized).toEqual([payloads.bigint, payloads.date, payloads.refusedKey])
 })
@@ -381,20 +389,12 @@ test('after a drain gives up on the tasks running, the tasks started later run w
       await new Promise((resolve) => setTimeout(resolve, ms))
     },
   })
-  const fl = createFaultline({ errors, logger: false, background: { tasks: [waits] } })
-  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
-  const router = t.router({
-    go: t.procedure
-      .concat(fl.background)
-      .input(z.object({ ms: z.number() }))
-      .mutation(({ ctx, input }) => ctx.background.enqueue('waits', input)),
-  })
-  const caller = t.createCallerFactory(router)({ requestId: 'req_drain_test' })
-  const stuck = await caller.go({ ms: 10_000 })
+  const { fl, go } = oneTaskApp(waits)
+  const stuck = await go({ ms: 10_000 })
   await tick()
   expect(await fl.tasks.drain({ timeoutMs: 20 })).toEqual({ interrupted: [stuck] })
   expect(signals[0]?.aborted).toBe(true)
-  const after = await caller.go({ ms: 1 })
+  const after = await go({ ms: 1 })
   await tick()
   await tick()
   expect(signals[1]?.aborted).toBe(false)
@@ -411,15 +411,8 @@ test('under fake timers a task waits for time to move on, and runs once it does 
       payload: z.object({ text: z.string() }),
       run: ({ text }) => void runs.push(text),
     })
-    const fl = createFaultline({ errors, logger: false, background: { tasks: [note] } })
-    const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
-    const router = t.router({
-      go: t.procedure
-        .concat(fl.background)
-        .input(z.object({ text: z.string() }))
-        .mutation(({ ctx, input }) => ctx.background.enqueue('note', input)),
-    })
-    const id = await t.createCallerFactory(router)({ requestId: 'req_fake_timers' }).go({ text: 'hello' })
+    const { fl, go } = oneTaskApp(note)
+    const id = await go({ text: 'hello' })
     for (let i = 0; i < 10; i++) await Promise.resolve()
     expect(runs).toEqual([])
     await vi.runAllTimersAsync()
@@ -480,12 +473,8 @@ test('where there is no setImmediate (edge runtimes), an attempt starts on a tim
     const { defineTask: define } = await import('./define')
     const runs: number[] = []
     const count = define({ name: 'count', run: (_: undefined, { attempt }) => void runs.push(attempt) })
-    const fl = create({ errors, logger: false, background: { tasks: [count] } })
-    const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
-    const router = t.router({
-      go: t.procedure.concat(fl.background).mutation(({ ctx }) => ctx.background.enqueue('count')),
-    })
-    const id = await t.createCallerFactory(router)({ requestId: 'req_edge' }).go()
+    const { fl, go } = oneTaskApp(count, { create })
+    const id = await go()
     await fl.tasks.drain({ timeoutMs: 1_000 })
     expect(runs).toEqual([1])
     expect(await fl.tasks.status(id)).toMatchObject({ status: 'succeeded' })
