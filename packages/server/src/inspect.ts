@@ -49,9 +49,11 @@ const MAX_CAUSES = 16
 
 /** The `cause` chain below an error, cut at cycles and after a fixed depth. */
 export function causeChain(value: unknown, withStack = false): DebugCause[] {
+  let current = safeGet(value, 'cause')
+  // most errors have no cause: nothing to keep track of
+  if (current === undefined) return []
   const seen = new Set<unknown>([value])
   const out: DebugCause[] = []
-  let current = safeGet(value, 'cause')
   while (current !== undefined && out.length < MAX_CAUSES && !seen.has(current)) {
     seen.add(current)
     out.push(describe(current, withStack))

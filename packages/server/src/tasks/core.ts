@@ -148,7 +148,11 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
     }
   }
 
-  const retryPolicy = (task: string): Required<RetryPolicy> => ({ ...retryDefaults, ...defs.get(task)?.retry })
+  // each task's policy, resolved once: it is read at every failure
+  const policies = new Map<string, Readonly<Required<RetryPolicy>>>()
+  for (const [name, def] of defs) policies.set(name, Object.freeze({ ...retryDefaults, ...def.retry }))
+  const unknownPolicy = Object.freeze({ ...retryDefaults })
+  const retryPolicy = (task: string): Required<RetryPolicy> => policies.get(task) ?? unknownPolicy
 
   // the same handlers, catalog, log line and report as a request error; each call is one failure
   const fail = (job: TaskJob, attempt: number, thrown: unknown): { envelope: AnyEnvelope } => {
