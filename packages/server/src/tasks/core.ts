@@ -47,37 +47,38 @@ const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 3, baseMs: 200, maxMs: 
 
 const ABORTED = Symbol('aborted')
 const NOT_ABORTED = Symbol('not aborted')
-const ABORT = Symbol('abort')
-
-/** What a task's `run` is told about its attempt. */
-class AttemptContext implements TaskContext {
-  #controller: AbortController | undefined = undefined
-  #reason: unknown = NOT_ABORTED
-
-  constructor(
-    readonly taskId: string,
-    readonly task: string,
-    readonly attempt: number,
-    readonly requestId: string | undefined,
-  ) {}
-
-  /**
-   * Aborts with the runner's signal or at the timeout. Made when the task first reads it: an
-   * AbortController is among the dearest objects an attempt would make, and most tasks never
-   * look at it.
-   */
-  get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController()
-      if (this.#reason !== NOT_ABORTED) this.#controller.abort(this.#reason)
-    }
-    return this.#controller.signal
-  }
-
-  [ABORT](reason: unknown) {
-    if (this.#reason !== NOT_ABORTED) return
-    this.#reason = reason
-    this.#controller?.abort(reason)
+/**
+ * What a task's `run` is told about its attempt, and how the attempt aborts it. The signal is made
+ * the first time the task reads it: an AbortController is among the dearest objects an attempt
+ * would make, and most tasks never look at it. It is an own property, so a copy of the context
+ * (`{ ...ctx, db }`) carries it too.
+ */
+function attemptContext(
+  job: TaskJob,
+  task: string,
+  attempt: number,
+): { context: TaskContext; abort: (reason: unknown) => void } {
+  let controller: AbortController | undefined
+  let abortedWith: unknown = NOT_ABORTED
+  return {
+    context: {
+      taskId: job.id,
+      task,
+      attempt,
+      requestId: job.requestId,
+      get signal() {
+        if (!controller) {
+          controller = new AbortController()
+          if (abortedWith !== NOT_ABORTED) controller.abort(abortedWith)
+        }
+        return controller.signal
+      },
+    },
+    abort(reason) {
+      if (abortedWith !== NOT_ABORTED) return
+      abortedWith = reason
+      controller?.abort(reason)
+    },
   }
 }
 
@@ -204,7 +205,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
       return failed(job, attempt, thrown)
     }
     if (signal.aborted) return { status: 'aborted' }
-    const context = new AttemptContext(job.id, def.name, attempt, job.requestId)
+    const { context, abort } = attemptContext(job, def.name, attempt)
     let timer: ReturnType<typeof setTimeout> | undefined
     let unwatch = () => {}
     try {
@@ -212,7 +213,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
         let aborted = false
         unwatch = whenAborted(signal, () => {
           aborted = true
-          context[ABORT](signal.reason)
+          abort(signal.reason)
           resolve(ABORTED)
         })
         // The work starts on a turn of its own, so its errors' stacks are its own: called in a
@@ -234,7 +235,7 @@ export function createTaskCore<TTasks extends readonly AnyTaskDefinition[]>(
                 message: `Task ${def.name} timed out after ${def.timeoutMs} ms`,
                 data: undefined,
               })
-              context[ABORT](error)
+              abort(error)
               reject(error)
             }, def.timeoutMs)
           }

@@ -26,6 +26,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** Waits `ms` (however long), or until the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
     let left = ms
     let timer: ReturnType<typeof setTimeout> | undefined
     const step = () => {
@@ -40,7 +41,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       unwatch()
       resolve()
     }
-    if (!signal.aborted) step()
+    step()
   })
 }
 
@@ -214,18 +215,25 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
       clearTimeout(timer)
       const interrupted: string[] = []
       if (outcome === 'timeout') {
-        // every task running now is given up on; tasks started from here on get a fresh signal
-        const given = epoch
-        epoch = new AbortController()
-        given.abort(new Error('drain timed out'))
-        for (const entry of [...jobs.values()]) {
-          if (entry.signal !== given.signal || isTerminal(entry.record.status)) continue
-          entry.record.status = 'interrupted'
-          entry.record.error = h.fail(entry.job, entry.record.attempts, interruption(entry.job.task))
-          interrupted.push(entry.job.id)
-          await save(entry.record)
-          jobs.delete(entry.job.id)
-          entry.settle()
+        // Every task running now is given up on: aborted, and marked interrupted. Tasks that
+        // start while the records are saved (a call finishing now) are given up on in turn, so
+        // none is left running past the drain; after it, tasks get a fresh signal.
+        const given = new Set<Running>()
+        for (;;) {
+          const running = [...jobs.values()].filter((entry) => !given.has(entry) && !isTerminal(entry.record.status))
+          if (running.length === 0) break
+          const ending = epoch
+          epoch = new AbortController()
+          ending.abort(new Error('drain timed out'))
+          for (const entry of running) {
+            given.add(entry)
+            entry.record.status = 'interrupted'
+            entry.record.error = h.fail(entry.job, entry.record.attempts, interruption(entry.job.task))
+            interrupted.push(entry.job.id)
+            await save(entry.record)
+            jobs.delete(entry.job.id)
+            entry.settle()
+          }
         }
       }
       return { interrupted } satisfies DrainResult

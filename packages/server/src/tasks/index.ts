@@ -1,5 +1,6 @@
 import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
+import { safeGet } from '../inspect'
 import { REQUEST_TAG, RequestMark, type Resolver } from '../resolver'
 import { type Background, callBackground, RequestTasks } from './background'
 import { createTaskCore } from './core'
@@ -13,6 +14,13 @@ type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
     ? F
     : never
   : never
+
+/** The task state a request's mark carries, whichever copy of this package made the mark. */
+function requestTasks(mark: unknown): RequestTasks | undefined {
+  if (mark instanceof RequestMark) return mark.tasks
+  const tasks = safeGet(mark, 'tasks')
+  return typeof safeGet(tasks, 'commit') === 'function' ? (tasks as RequestTasks) : undefined
+}
 
 /** Everything background tasks add to a Faultline instance. */
 export function createBackground<TCatalog extends AnyCatalog, TTasks extends readonly AnyTaskDefinition[]>(
@@ -28,9 +36,8 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
     const c = ctx as { requestId?: unknown; [REQUEST_TAG]?: unknown }
     const call = callBackground(runner, typeof c.requestId === 'string' ? c.requestId : undefined)
     const result = await next({ ctx: { background: call.background as Background<TTasks> } })
-    const mark = c[REQUEST_TAG]
     // a subscription's response lasts as long as the subscription: its tasks do not wait for it
-    call.settle(result.ok, type === 'subscription' || !(mark instanceof RequestMark) ? undefined : mark.tasks)
+    call.settle(result.ok, type === 'subscription' ? undefined : requestTasks(c[REQUEST_TAG]))
     return result
   })
 

@@ -498,3 +498,77 @@ test('an attempt aborted before its turn comes never starts the task', async () 
   await tick()
   expect(runs).toEqual([])
 })
+
+test('a retry wait on a signal that has already aborted ends at once', async () => {
+  const stop = new AbortController()
+  stop.abort(new Error('drain timed out'))
+  await expect(sleep(60_000, stop.signal)).resolves.toBeUndefined()
+})
+
+test("a copy of a task's context carries its signal, which aborts with the attempt", async () => {
+  let copied: AbortSignal | undefined
+  let started = () => {}
+  const begun = new Promise<void>((resolve) => {
+    started = resolve
+  })
+  const copies = defineTask({
+    name: 'copies',
+    run: (_: undefined, task) => {
+      const withDb = { ...task, db: 'pool' }
+      copied = withDb.signal
+      started()
+      return new Promise(() => {})
+    },
+  })
+  const manual = manualRunner()
+  createFaultline({ errors, logger: false, background: { tasks: [copies], runner: manual.runner } })
+  const stop = new AbortController()
+  const outcome = manual
+    .host()
+    .attempt(
+      { id: 'task_copies', task: 'copies', payload: undefined, requestId: undefined, createdAt: 0 },
+      1,
+      stop.signal,
+    )
+  await begun
+  expect(copied?.aborted).toBe(false)
+  stop.abort(new Error('drain timed out'))
+  expect(await outcome).toEqual({ status: 'aborted' })
+  expect(copied?.aborted).toBe(true)
+})
+
+test('a drain that gives up also gives up on the tasks that start while it marks the others interrupted', async () => {
+  const kept = new Map<string, TaskRecord>()
+  let runner: TaskRunner | undefined
+  const job = (id: string): TaskJob => ({ id, task: 'hang', payload: undefined, requestId: undefined, createdAt: 0 })
+  const late = job('task_late')
+  // a shared store is slow to save: a call finishing meanwhile commits one more task
+  const store = {
+    get: (id: string) => kept.get(id),
+    set: (record: TaskRecord) =>
+      new Promise<void>((resolve) => {
+        kept.set(record.id, { ...record })
+        if (record.id === 'task_first' && record.status === 'interrupted') void runner?.enqueue([late])
+        setTimeout(resolve, 5)
+      }),
+    delete: (id: string) => void kept.delete(id),
+  }
+  runner = inProcessRunner({ store })
+  const signals: AbortSignal[] = []
+  runner.attach({
+    definitions: new Map(),
+    retryPolicy: () => ({ attempts: 1, baseMs: 1, maxMs: 1 }),
+    attempt: (_job, _attempt, signal) => {
+      signals.push(signal)
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ status: 'aborted' })))
+    },
+    fail: () => ({ v: 1, code: 'UNAVAILABLE', status: 503, message: 'interrupted', retry: { retryable: true } }),
+    changed: () => {},
+    logInternal: () => {},
+  })
+  void runner.enqueue([job('task_first')])
+  await tick()
+  expect(await runner.drain(20)).toEqual({ interrupted: ['task_first', 'task_late'] })
+  expect(signals.map((s) => s.aborted)).toEqual([true, true])
+  expect(kept.get('task_late')).toMatchObject({ status: 'interrupted' })
+})
