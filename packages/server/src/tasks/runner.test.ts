@@ -91,6 +91,15 @@ function app(runner: TaskRunner) {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
+/** A promise, and the function that settles it. */
+function deferred() {
+  let settle = () => {}
+  const promise = new Promise<void>((resolve) => {
+    settle = resolve
+  })
+  return { promise, settle }
+}
+
 /** An app with one task, whose `go` call enqueues it with the call's input as its payload. */
 function oneTaskApp(
   task: AnyTaskDefinition,
@@ -324,10 +333,7 @@ test('enqueue refuses a payload the transformer cannot carry, and tries only wha
 
 test("a task that reads its signal only after the runner aborted gets it already aborted, with the runner's reason", async () => {
   let read: AbortSignal | undefined
-  let started = () => {}
-  const begun = new Promise<void>((resolve) => {
-    started = resolve
-  })
+  const { promise: begun, settle: started } = deferred()
   const late = defineTask({
     name: 'late',
     run: async (_: undefined, task) => {
@@ -507,10 +513,7 @@ test('a retry wait on a signal that has already aborted ends at once', async () 
 
 test("a copy of a task's context carries its signal, which aborts with the attempt", async () => {
   let copied: AbortSignal | undefined
-  let started = () => {}
-  const begun = new Promise<void>((resolve) => {
-    started = resolve
-  })
+  const { promise: begun, settle: started } = deferred()
   const copies = defineTask({
     name: 'copies',
     run: (_: undefined, task) => {
