@@ -84,29 +84,27 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
 
   // the memory store this runner made keeps copies of its own; a store given may keep what it is given
   const copyOnSave = opts.store !== undefined
-  const saveFailed = (record: TaskRecord) => (cause: unknown) =>
+  const saveFailed = (record: TaskRecord, cause: unknown) =>
     attached().logInternal('faultline: the task store failed to save a record', cause, { taskId: record.id })
 
   /** Saves a record and tells watchers; a promise only when the store's save is one (a shared store). */
   const save = (record: TaskRecord): Promise<void> | undefined => {
     record.updatedAt = Date.now()
+    // the host copies the record for each watcher, if any
+    const saved = () => attached().changed(record)
     let saving: Promise<void> | undefined | void
     try {
       saving = store.set(copyOnSave ? { ...record } : record)
     } catch (cause) {
-      saveFailed(record)(cause)
+      saveFailed(record, cause)
     }
     if (saving && typeof saving.then === 'function') {
-      return saving.then(
-        () => attached().changed(record),
-        (cause) => {
-          saveFailed(record)(cause)
-          attached().changed(record)
-        },
-      )
+      return saving.then(saved, (cause) => {
+        saveFailed(record, cause)
+        saved()
+      })
     }
-    // the host copies the record for each watcher, if any
-    attached().changed(record)
+    saved()
     return undefined
   }
 
