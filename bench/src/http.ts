@@ -1,7 +1,8 @@
 // HTTP runtime: plain tRPC and tRPC with Faultline, the same router, each in its
 // own process, loaded alternately with autocannon. Run: pnpm bench:http.
-// ROUNDS, SECONDS, CONNECTIONS and SCENARIOS narrow it; SERVER_ARGS passes node flags to
-// both servers (--cpu-prof); AA=1 serves plain tRPC on both sides, to measure the noise.
+// ROUNDS, SECONDS, CONNECTIONS and SCENARIOS narrow it; WARMUP sets the seconds of load each
+// server gets before a row's rounds (default 1); SERVER_ARGS passes node flags to both servers
+// (--cpu-prof); AA=1 serves plain tRPC on both sides, to measure the noise.
 import { type ChildProcess, fork, spawnSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
@@ -12,6 +13,7 @@ import { median } from './stats'
 type Mode = 'plain' | 'faultline'
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const SECONDS = Number(process.env.SECONDS ?? 3)
+const WARMUP = Number(process.env.WARMUP ?? 1)
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,100').split(',').map(Number)
 
 const q = (input: unknown) => `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`
@@ -125,7 +127,8 @@ export async function runHttp() {
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
       if (only && !only.includes(name)) continue
       for (const connections of CONNECTIONS) {
-        for (const mode of ['plain', 'faultline'] as const) await load(servers[mode].port, scenario, connections, 1) // warm-up
+        for (const mode of ['plain', 'faultline'] as const)
+          await load(servers[mode].port, scenario, connections, WARMUP) // warm-up
         type Run = Awaited<ReturnType<typeof load>> & { cpuPerRequest: number }
         const runs: Record<Mode, Run[]> = { plain: [], faultline: [] }
         const peak: Record<Mode, number> = { plain: 0, faultline: 0 }
