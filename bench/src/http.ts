@@ -15,6 +15,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const SECONDS = Number(process.env.SECONDS ?? 3)
 const WARMUP = Number(process.env.WARMUP ?? 1)
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,100').split(',').map(Number)
+for (const [name, value] of Object.entries({ ROUNDS, SECONDS, WARMUP, CONNECTIONS: Math.min(...CONNECTIONS) })) {
+  if (!(value > 0)) throw new TypeError(`bench:http: ${name} must be a positive number; got ${process.env[name]}`)
+}
 
 const q = (input: unknown) => `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`
 const batchPaths = ['ok', 'declared', 'crash', 'validate', 'ok', 'declared', 'ok', 'crash', 'validate', 'ok']
