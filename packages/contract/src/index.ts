@@ -57,3 +57,4 @@ export {
   type ProblemDetails,
   toProblemDetails,
 } from './problem'
+export type { WireShape, WireShapeData } from './wire'
