@@ -1,14 +1,4 @@
-export {
-  type CatalogJson,
-  CliError,
-  type CodeJson,
-  catalogToJson,
-  type JsonSchema,
-  parseCatalogJson,
-} from './catalog-json'
-export { type Change, compareCatalogs } from './check'
-export { type CliIO, run, USAGE } from './cli'
-export { catalogToMarkdown } from './docs'
-export { catalogToModule } from './generate'
-export { findExports, loadSource } from './load'
-export { schemaToTs } from './schema-ts'
+/** The catalog export's JSON format: the whole export, one code, and a code's data schema. */
+export type { CatalogJson, CodeJson, JsonSchema } from './catalog-json'
+/** Runs the `faultline` command on its arguments and resolves with the exit code; `CliIO` is where it writes. */
+export { type CliIO, run } from './cli'
