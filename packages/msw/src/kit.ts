@@ -1,6 +1,9 @@
-import type { Faultline } from '@faultline/server'
 import type { AnyProcedure, AnyRouter, inferProcedureInput, inferProcedureOutput } from '@trpc/server'
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
+import {
+  type FetchCreateContextFn,
+  type FetchHandlerRequestOptions,
+  fetchRequestHandler,
+} from '@trpc/server/adapters/fetch'
 import { type HttpHandler, http } from 'msw'
 import { buildMockRouter, isErrorValue, type MockResolver, proceduresOf, throwing } from './mock-router'
 
@@ -22,11 +25,21 @@ export type MockRecord<TRecord> = {
   [K in keyof TRecord]: TRecord[K] extends AnyProcedure ? MockProcedure<TRecord[K]> : MockRecord<TRecord[K]>
 }
 
+/**
+ * What the kit reads off the app's Faultline instance (`fl` fits): its context
+ * factory and adapter hooks, in the fetch adapter's terms, so the kit's types
+ * need nothing from `@faultline/server`.
+ */
+export interface FaultlineHooks {
+  createContext(): FetchCreateContextFn<AnyRouter>
+  adapter(): Pick<FetchHandlerRequestOptions<AnyRouter>, 'onError' | 'responseMeta'>
+}
+
 export interface FaultlineMswOptions<TRouter extends AnyRouter> {
   /** The app's router: its config, validators and declarations answer for the mocks. */
   router: TRouter
   /** The app's Faultline instance: request ids, headers and envelopes come from it. */
-  faultline: Pick<Faultline, 'createContext' | 'adapter'>
+  faultline: FaultlineHooks
   /** Where the client sends tRPC requests, e.g. `http://localhost:3000/trpc`. */
   url: string
 }
