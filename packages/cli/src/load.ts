@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { AnyCatalog } from '@faultline/contract'
-import type { AnyRouter } from '@trpc/server'
+import type { inspectDeclarations } from '@faultline/server'
 import { CliError } from './catalog-json'
+
+// the router type as the server's inspector takes it: @trpc/server is only the CLI's devDependency
+type AnyRouter = Parameters<typeof inspectDeclarations>[0]
 
 /** Loads a module from TypeScript or JavaScript source, with no separate build (tsx). */
 export async function loadSource(file: string, cwd: string): Promise<Record<string, unknown>> {
