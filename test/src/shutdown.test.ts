@@ -1,5 +1,5 @@
-// SIGTERM under load, with background tasks running: the example app's graceful shutdown lets the
-// requests in flight finish, drains their tasks and exits 0. No task is silently lost: the child's
+// SIGTERM under load, with background tasks running: gracefulShutdown lets the requests in
+// flight finish, drains their tasks and exits 0. No task is silently lost: the child's
 // store writes every record to a file, and each task's last record is finished or `interrupted`.
 import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

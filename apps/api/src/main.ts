@@ -1,7 +1,8 @@
 import { createBullmqRunner } from '@faultline/bullmq'
 import pino from 'pino'
+// until @faultline/server exports gracefulShutdown from its index, the app takes it from the source file
+import { gracefulShutdown } from '../../../packages/server/src/shutdown'
 import { createApp } from './app'
-import { gracefulShutdown } from './shutdown'
 
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
@@ -16,15 +17,15 @@ server.listen(port, host, () => {
 })
 
 // requests in flight finish, then their background tasks drain; the same signal again ends it at once
-const shutdown = gracefulShutdown({ server, tasks: fl.tasks, logger })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () =>
-    shutdown(signal).then(
+  process.once(signal, () => {
+    logger.info({ signal }, 'signal received')
+    gracefulShutdown(server, { faultline: fl, logger }).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
         process.exit(1)
       },
-    ),
-  )
+    )
+  })
 }
