@@ -6,14 +6,15 @@ import type { inferProcedureErrors, inferShapeErrors } from '@faultline/client'
 import type { inferDefinitions, isRegistered, RegisteredCatalog } from '@faultline/contract'
 import { errors as appErrors } from '@faultline/example-api/errors'
 import type { AppRouter } from '@faultline/example-api/router'
-import {
-  createFaultline,
-  type DeclaredDefinitionsShape,
-  type DefinitionsShape,
-  type RegisteredDeclaredShape,
-  type RegisteredShape,
-} from '@faultline/server'
+import { createFaultline, type FaultlineShape } from '@faultline/server'
 import { describe, expectTypeOf, test } from 'vitest'
+// the shape interfaces are internal: this test pins that the public types resolve to them
+import type {
+  DeclaredDefinitionsShape,
+  DefinitionsShape,
+  RegisteredDeclaredShape,
+  RegisteredShape,
+} from '../../packages/server/src/trpc/shape'
 import { errors as fixtureErrors } from './fixtures/catalog'
 
 type AppDefs = inferDefinitions<typeof appErrors>
@@ -38,6 +39,14 @@ describe('a registered catalog', () => {
     expectTypeOf(other.errorFormatter).returns.toEqualTypeOf<DefinitionsShape<inferDefinitions<typeof fixtureErrors>>>()
     expectTypeOf(other.declare('USER_NOT_FOUND')).returns.toEqualTypeOf<
       DeclaredDefinitionsShape<inferDefinitions<typeof fixtureErrors>, 'USER_NOT_FOUND'> | undefined
+    >()
+  })
+
+  test('FaultlineShape chooses the registered variant by itself', () => {
+    expectTypeOf<FaultlineShape>().toEqualTypeOf<RegisteredShape>()
+    expectTypeOf<FaultlineShape<typeof appErrors>>().toEqualTypeOf<RegisteredShape>()
+    expectTypeOf<FaultlineShape<typeof fixtureErrors>>().toEqualTypeOf<
+      DefinitionsShape<inferDefinitions<typeof fixtureErrors>>
     >()
   })
 

@@ -160,12 +160,32 @@ describe('scenarios', () => {
     })
   })
 
-  test('a raw TRPCError keeps its code but not its message in safe exposure', async () => {
+  test('a 4xx TRPCError thrown on purpose keeps its code and its message, in safe exposure too', async () => {
     app = await startApp({ expose: 'safe' })
     const res = await rawQuery(app.url, 'trpcNotFound')
     expect(res.status).toBe(404)
+    expect(envelopeOf(res.json)).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Order 7 of user secret@example.test not found',
+    })
+  })
+
+  test("a 5xx TRPCError, and a 4xx one whose message is its cause's, say the catalog's message", async () => {
+    app = await startApp({ expose: 'safe' })
+    const unavailable = await rawQuery(app.url, 'trpcUnavailable')
+    expect(envelopeOf(unavailable.json)).toMatchObject({ code: 'UNAVAILABLE', message: 'Service unavailable' })
+    expect(unavailable.text).not.toContain('db-7.internal')
+    const wrapped = await rawQuery(app.url, 'trpcWrapped')
+    expect(envelopeOf(wrapped.json)).toMatchObject({ code: 'BAD_REQUEST', message: 'Bad request' })
+    expect(wrapped.text).not.toContain('users.ssn')
+  })
+
+  test("trpcMessages: 'redact' sends the catalog's message for every TRPCError", async () => {
+    app = await startApp({ expose: 'debug', trpcMessages: 'redact' })
+    const res = await rawQuery(app.url, 'trpcNotFound')
+    expect(res.status).toBe(404)
     expect(envelopeOf(res.json)).toMatchObject({ code: 'NOT_FOUND', message: 'Not found' })
-    expect(res.text).not.toContain('secret@example.test')
+    expect(envelopeOf(res.json).debug?.message).toBe('Order 7 of user secret@example.test not found')
   })
 
   test('report is called once per failure, telling a crash from an expected error', async () => {

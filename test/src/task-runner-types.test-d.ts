@@ -6,17 +6,8 @@ import {
   type TaskJobData,
 } from '@faultline/bullmq'
 import type { AnyEnvelope } from '@faultline/contract'
-import {
-  type AttemptOutcome,
-  createFaultline,
-  type DrainResult,
-  defineTask,
-  inProcessRunner,
-  memoryTaskStore,
-  type TaskHost,
-  type TaskRecord,
-  type TaskRunner,
-} from '@faultline/server'
+import { createFaultline, defineTask, inProcessRunner, memoryTaskStore } from '@faultline/server'
+import type { AttemptOutcome, DrainResult, TaskHost, TaskRecord, TaskRunner } from '@faultline/server/runner'
 import { initTRPC } from '@trpc/server'
 import { describe, expectTypeOf, test } from 'vitest'
 import { z } from 'zod'
@@ -45,17 +36,15 @@ describe('runners', () => {
     expectTypeOf(fl.tasks.drain).returns.resolves.toEqualTypeOf<DrainResult>()
   })
 
-  test('the in-process runner stays the default; its options are given to it or, as before, beside the tasks', () => {
+  test("the in-process runner stays the default; its concurrency is given to it or beside the tasks; the store is the ledger's", () => {
     createFaultline({ errors, background: { tasks: [sendReceipt] } })
     createFaultline({ errors, background: { tasks: [sendReceipt], store: memoryTaskStore(), concurrency: 5 } })
-    createFaultline({
-      errors,
-      background: { tasks: [sendReceipt], runner: inProcessRunner({ store: memoryTaskStore(), concurrency: 5 }) },
-    })
+    createFaultline({ errors, background: { tasks: [sendReceipt], runner: inProcessRunner({ concurrency: 5 }) } })
+    // @ts-expect-error the records are the ledger's, whichever runner runs the tasks
+    inProcessRunner({ store: memoryTaskStore() })
     const runner = createBullmqRunner({ connection })
-    // @ts-expect-error the store is the in-process runner's: with another runner it would do nothing
     createFaultline({ errors, background: { tasks: [sendReceipt], runner, store: memoryTaskStore() } })
-    // @ts-expect-error as is concurrency
+    // @ts-expect-error concurrency is the in-process runner's: with another runner it would do nothing
     createFaultline({ errors, background: { tasks: [sendReceipt], runner, concurrency: 5 } })
   })
 
@@ -86,15 +75,15 @@ describe('runners', () => {
     expectTypeOf(runner.status).returns.toExtend<TaskRecord | undefined | Promise<TaskRecord | undefined>>()
   })
 
-  test('a runner of your own implements TaskRunner, running attempts through the host', () => {
+  test('a runner of your own implements TaskRunner from the runner entry, reporting to the host', () => {
     const own: TaskRunner = {
       attach(host) {
         expectTypeOf(host).toEqualTypeOf<TaskHost>()
         expectTypeOf(host.attempt).returns.resolves.toEqualTypeOf<AttemptOutcome>()
         expectTypeOf(host.fail).returns.toEqualTypeOf<AnyEnvelope>()
+        expectTypeOf(host.transition).parameter(0).toEqualTypeOf<TaskRecord>()
       },
       enqueue: async () => {},
-      status: () => undefined,
       drain: async () => ({ interrupted: [] }),
     }
     createFaultline({ errors, background: { tasks: [sendReceipt], runner: own } })

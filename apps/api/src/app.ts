@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Logger, TaskRunner } from '@faultline/server'
+import type { Logger } from '@faultline/server'
+import type { TaskRunner } from '@faultline/server/runner'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { errors } from './errors'
 import { indexPage } from './page'

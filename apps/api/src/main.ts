@@ -1,7 +1,6 @@
 import { createBullmqRunner } from '@faultline/bullmq'
+import { gracefulShutdown } from '@faultline/server'
 import pino from 'pino'
-// until @faultline/server exports gracefulShutdown from its index, the app takes it from the source file
-import { gracefulShutdown } from '../../../packages/server/src/shutdown'
 import { createApp } from './app'
 
 const port = Number(process.env.PORT ?? 3000)

@@ -1,4 +1,5 @@
-import { createFaultline, handle, type Logger, type TaskRunner } from '@faultline/server'
+import { createFaultline, handle, type Logger } from '@faultline/server'
+import type { TaskRunner } from '@faultline/server/runner'
 import { initTRPC } from '@trpc/server'
 import superjson from 'superjson'
 import { z } from 'zod'

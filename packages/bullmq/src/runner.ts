@@ -1,6 +1,6 @@
-import type { DrainResult, TaskHost, TaskJob, TaskRecord, TaskRunner } from '@faultline/server'
+import type { DrainResult, TaskHost, TaskJob, TaskRecord, TaskRunner } from '@faultline/server/runner'
 import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq'
-import { BACKOFF_TYPE, internals, interrupted, jsonProblem, recordOf, type TaskJobData, type TaskQueue } from './shared'
+import { BACKOFF_TYPE, internals, jsonProblem, recordOf, type TaskJobData, type TaskQueue } from './shared'
 
 /** Options of `createBullmqRunner`. */
 export interface BullmqRunnerOptions {
@@ -157,7 +157,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
       for (const job of lost) {
         adding.delete(job.id)
         abandoned.add(job.id)
-        h.fail(job, 0, interrupted(job.task))
+        await h.interrupt(job, 0)
       }
       return { interrupted: lost.map((job) => job.id) }
     },

@@ -1,5 +1,5 @@
 import { type AnyEnvelope, FaultlineError } from '@faultline/contract'
-import type { TaskHost, TaskJob, TaskRecord, TaskStatus } from '@faultline/server'
+import type { TaskHost, TaskJob, TaskRecord, TaskStatus } from '@faultline/server/runner'
 import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq'
 
 /**

@@ -1,5 +1,5 @@
 import type { AnyEnvelope } from '@faultline/contract'
-import type { DrainResult, TaskHost } from '@faultline/server'
+import type { DrainResult, TaskHost } from '@faultline/server/runner'
 import { type ConnectionOptions, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq'
 import type { BullmqRunner } from './runner'
 import {
@@ -112,7 +112,7 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
     const onAbort = () => controller.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
     active.set(task.id, controller)
-    host.changed(recordOf(job, 'active', Date.now()))
+    void host.transition(recordOf(job, 'active', Date.now()))
     try {
       const outcome = await host.attempt(task, attempt, controller.signal)
       if (outcome.status === 'succeeded') return undefined
@@ -156,12 +156,12 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
   worker.on('error', (cause) =>
     host.logInternal('faultline: the BullMQ worker failed', cause, { queue: inner.queueName }),
   )
-  worker.on('completed', (job) => host.changed(recordOf(job, 'completed', Date.now())))
+  worker.on('completed', (job) => void host.transition(recordOf(job, 'completed', Date.now())))
   worker.on('failed', (job, err) => {
     if (!job) return
     if (ours.has(err)) {
       const state = err instanceof AttemptFailed ? 'delayed' : 'failed'
-      host.changed(recordOf(job, state, Date.now()))
+      void host.transition(recordOf(job, state, Date.now()))
       return
     }
     // failed by BullMQ itself (stalled too many times, started too often): record it once, here
@@ -169,7 +169,7 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
       const attempt = Math.max(1, job.attemptsStarted)
       const error = host.fail(taskOf(job), attempt, lostWorker(job.name, err))
       await record(job, { error, errorAttempt: attempt, interrupted: false })
-      host.changed(recordOf(job, 'failed', Date.now()))
+      void host.transition(recordOf(job, 'failed', Date.now()))
     })()
   })
 

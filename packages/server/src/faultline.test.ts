@@ -3,11 +3,12 @@ import { TRPCError } from '@trpc/server'
 import superjson from 'superjson'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
-import { isPlainJson } from './envelope'
-import { createFaultline, type FormatterOptions } from './faultline'
-import { handle } from './handlers'
+import { handle } from './engine/handlers'
+import { isPlainJson } from './engine/plain-json'
+import { createFaultline } from './faultline'
 import type { Logger, ReportEvent } from './options'
-import { type FaultlineShape, passesPlainShapes } from './shape'
+import type { FormatterOptions } from './trpc/formatter'
+import { type TRPCWireShape as FaultlineShape, passesPlainShapes } from './trpc/shape'
 
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },

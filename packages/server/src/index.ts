@@ -1,45 +1,19 @@
-export {
-  createFaultline,
-  type Faultline,
-  type FormatterOptions,
-  type OnErrorOptions,
-  type ResolveOptions,
-  type ResponseMeta,
-  type ResponseMetaOptions,
-} from './faultline'
-export type { FaultKind, Faults } from './faults'
-export { type Handler, type HandlerFn, type HandlerInfo, handle } from './handlers'
-export { type DeclarationMap, inspectDeclarations } from './inspect-declarations'
-export { createConsoleLogger } from './log'
+export type { FaultKind, Faults } from './engine/faults'
+export { type Handler, type HandlerFn, type HandlerInfo, handle } from './engine/handlers'
+export { createConsoleLogger } from './engine/log'
+export { createFaultline, type Faultline, type FaultlineWithTasks } from './faultline'
 export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOptions } from './options'
+export type { ProblemResponse, ResolveOptions } from './outside-trpc'
 export { REQUEST_ID_HEADER } from './request-id'
-export type {
-  CatalogShape,
-  CatalogShapeData,
-  DeclaredDefinitionsShape,
-  DeclaredShape,
-  DefinitionsShape,
-  FaultlineShape,
-  RegisteredDeclaredShape,
-  RegisteredShape,
-} from './shape'
-export type { Background } from './tasks'
-export {
-  type AnyTaskDefinition,
-  defineTask,
-  type RetryPolicy,
-  type TaskContext,
-  type TaskDefinition,
-} from './tasks/define'
+export { gracefulShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown'
+export { defineTask, type RetryPolicy, type TaskContext, type TaskDefinition } from './tasks/define'
 export { type InProcessRunnerOptions, inProcessRunner } from './tasks/in-process'
-export type {
-  AttemptOutcome,
-  BackgroundOptions,
-  DrainResult,
-  TaskFailure,
-  TaskHost,
-  TaskJob,
-  TaskRunner,
-} from './tasks/runner'
-export { isTerminal, memoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from './tasks/store'
-export { summarizeIssues, toIssues } from './validation'
+export type { BackgroundOptions, TaskFailure, TasksControl } from './tasks/options'
+export type { DrainResult } from './tasks/runner'
+export type { Background } from './tasks/staging'
+export { memoryTaskStore, type TaskRecord, type TaskStatus, type TaskStore } from './tasks/store'
+export type { OnErrorOptions, ResponseMeta, ResponseMetaOptions } from './trpc/adapter'
+export type { CreateContextOptions } from './trpc/context'
+export { type DeclarationMap, inspectDeclarations } from './trpc/declarations'
+export type { FormatterOptions } from './trpc/formatter'
+export type { FaultlineShape } from './trpc/shape'

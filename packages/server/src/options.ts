@@ -1,34 +1,8 @@
-import type { AnyCatalog, AnyEnvelope, FaultlineError, Issue } from '@faultline/contract'
-import type { Handler, HandlerInfo } from './handlers'
+import type { AnyCatalog, FaultlineError, Issue } from '@faultline/contract'
+import type { Handler, HandlerInfo } from './engine/handlers'
+import type { Logger, ReportEvent } from './engine/log'
 
-/** A pino-compatible logger: each method takes a merge object and a message. */
-export interface Logger {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-  error(obj: object, msg: string): void
-}
-
-/** Where a failure happened. */
-export type FailureSource = 'request' | 'task'
-
-/** What `report` receives, once per failure: enough for Sentry or an OpenTelemetry span. */
-export interface ReportEvent {
-  /** `false` for a crash (an unexpected error); `true` for an expected, mapped error. */
-  handled: boolean
-  code: string
-  status: number
-  requestId: string | undefined
-  path: string | undefined
-  source: FailureSource
-  /** The value originally thrown. */
-  error: unknown
-  /** The envelope sent to the client (`debug` only in debug exposure). */
-  envelope: AnyEnvelope
-  /** For a background task: its id, name and the attempt that failed (1 for the first). */
-  taskId?: string
-  task?: string
-  attempt?: number
-}
+export type { FailureSource, Logger, ReportEvent } from './engine/log'
 
 /** How input-validation failures are answered. */
 export interface ValidationOptions {
@@ -65,6 +39,13 @@ export interface FaultlineOptions<TCatalog extends AnyCatalog> {
    * answers INTERNAL instead, so clients only ever see declared codes.
    */
   strict?: boolean
+  /**
+   * What clients see of a `TRPCError` thrown on purpose with a 4xx code (`NOT_FOUND`,
+   * `FORBIDDEN`, …) and a message of its own: `keep` (the default) sends that message, as stock
+   * tRPC does; `redact` sends the catalog's message for the code. 5xx TRPCErrors and unknown
+   * errors never send their own message in `safe` exposure.
+   */
+  trpcMessages?: 'keep' | 'redact'
   /** Header to read and write request ids; default `x-request-id`. */
   requestIdHeader?: string
 }

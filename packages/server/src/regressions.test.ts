@@ -3,8 +3,8 @@ import { defineErrors } from '@faultline/contract'
 import { TRPCError } from '@trpc/server'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
+import type { Logger } from './engine/log'
 import { createFaultline } from './faultline'
-import type { Logger } from './options'
 
 const errors = defineErrors({
   CONFLICT: { status: 409, message: 'Conflict', data: z.object({ with: z.string() }) },

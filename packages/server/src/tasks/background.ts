@@ -1,87 +1,178 @@
-import type { PreparedTask, TaskCore } from './core'
-import type { AnyTaskDefinition, inferTaskPayload, TaskMap } from './define'
+import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
+import { initTRPC } from '@trpc/server'
+import type { Config } from '../config'
+import type { Engine } from '../engine/engine'
+import { describe, safeGet } from '../engine/inspect'
+import { isPlainJson } from '../engine/plain-json'
+import { type RequestScope, scopeOfContext } from '../engine/scope'
+import { randomId } from '../request-id'
+import type { CreateContextOptions } from '../trpc/context'
+import { runAttempt } from './attempt'
+import type { AnyTaskDefinition } from './define'
+import { inProcessRunner } from './in-process'
+import { createLedger } from './ledger'
+import type { BackgroundOptions, TasksControl } from './options'
+import { checkPayload, createRegistry } from './registry'
+import { requireTask, taskIdInput, watchTask } from './router'
+import type { DrainResult, TaskHost, TaskJob } from './runner'
+import { type Background, callBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
+import type { TaskRecord } from './store'
 
-/** Queues background tasks from a procedure: `ctx.background.enqueue('send-receipt', { orderId })`. */
-export interface Background<TTasks extends readonly AnyTaskDefinition[]> {
-  /**
-   * Queues a task and returns its id. It starts after the response has been
-   * handed to the transport, and only if this procedure succeeds: tasks queued
-   * by a procedure that then fails are discarded.
-   */
-  enqueue<TName extends keyof TaskMap<TTasks> & string>(
-    name: TName,
-    ...payload: inferTaskPayload<TaskMap<TTasks>[TName]> extends undefined
-      ? []
-      : [payload: inferTaskPayload<TaskMap<TTasks>[TName]>]
-  ): string
+type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
+  ? O extends { errorFormatter?: infer F }
+    ? F
+    : never
+  : never
+
+/** The request's task state, whichever copy of this package made the scope. */
+function tasksOf(scope: RequestScope | undefined): RequestTasks | undefined {
+  const tasks = scope?.tasks
+  if (tasks instanceof RequestTasks) return tasks
+  return typeof safeGet(tasks, 'commit') === 'function' ? (tasks as RequestTasks) : undefined
 }
 
-/** The tasks of one request: committed by each successful call, started once the response is handed off. */
-export class RequestTasks {
-  #committed: PreparedTask[] = []
-  #handedOff = false
-  #watching = false
-
-  constructor(
-    private readonly core: TaskCore,
-    /** Called with every task started, for `waitUntil` on serverless platforms. */
-    private readonly waitUntil: ((promise: Promise<void>) => void) | undefined,
-    /**
-     * Arranges for `handOff` to be called once the response has gone. It is called at the first
-     * commit, not before: most requests queue no task, and they pay for no listener or timer.
-     */
-    private readonly watch: (handOff: () => void) => void,
-  ) {}
-
-  /** Tasks of a call that succeeded: they start at hand-off, or now if it already happened. */
-  commit(jobs: readonly PreparedTask[]) {
-    if (jobs.length === 0) return
-    if (this.#handedOff) {
-      this.#start(jobs)
-      return
-    }
-    this.#committed.push(...jobs)
-    if (this.#watching) return
-    this.#watching = true
-    this.watch(() => this.handOff())
+/**
+ * Background tasks of an instance, wired: the registry of definitions, the runner, the ledger of
+ * records, and the staging of each request's tasks; the procedure piece that gives each call
+ * `ctx.background`, and the router that serves status.
+ */
+export function createBackground<TCatalog extends AnyCatalog, TTasks extends readonly AnyTaskDefinition[]>(
+  engine: Engine,
+  config: Config,
+  opts: BackgroundOptions<TTasks>,
+  errorFormatter: NonNullable<Formatter>,
+) {
+  const registry = createRegistry(opts.tasks, opts.retry)
+  const runner = opts.runner ?? inProcessRunner(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency })
+  const ledger = createLedger({ engine, runner, store: opts.store, keepFailures: opts.raiseUnexpected === true })
+  const host: TaskHost = {
+    definitions: registry.definitions,
+    retryPolicy: registry.retryPolicy,
+    attempt: (job, attempt, signal) => runAttempt(registry, ledger.fail, { job, attempt, signal }),
+    fail: ledger.fail,
+    transition: ledger.transition,
+    interrupt: ledger.interrupt,
+    logInternal: (message, cause, extra) => engine.fault('tasks', cause, message, extra),
   }
+  runner.attach(host)
+  // tasks of calls still running, or whose response has not gone yet
+  const prepared = new Set<PreparedTask>()
 
-  /** The response has been handed to the transport: committed tasks start. Idempotent. */
-  handOff() {
-    if (this.#handedOff) return
-    this.#handedOff = true
-    const jobs = this.#committed
-    this.#committed = []
-    this.#start(jobs)
-  }
-
-  #start(jobs: readonly PreparedTask[]) {
-    if (jobs.length === 0) return
-    const done = this.core.commit(jobs)
-    this.waitUntil?.(done)
-  }
-}
-
-/** The per-call `background`: its tasks are committed if the call succeeds, discarded if it fails. */
-export function callBackground(core: TaskCore, requestId: string | undefined) {
-  const jobs: PreparedTask[] = []
-  const background = {
-    enqueue(name: string, payload?: unknown) {
-      const job = core.prepare(name, payload, requestId)
-      jobs.push(job)
-      return job.job.id
+  const desk: TaskDesk = {
+    prepare(name, payload, requestId) {
+      const def = registry.require(name, 'enqueue')
+      checkPayload(def, payload, 'enqueue')
+      try {
+        // plain JSON (or no payload) serializes with any transformer: only the rest is tried
+        if (payload !== undefined && !isPlainJson(payload)) config.serialize(payload)
+      } catch (cause) {
+        throw new TypeError(`enqueue: the payload of ${name} cannot be serialized: ${describe(cause).message}`)
+      }
+      const job: TaskJob = { id: randomId('task_'), task: name, payload, requestId, createdAt: Date.now() }
+      runner.check?.(job)
+      const task = new PreparedTask(job)
+      prepared.add(task)
+      ledger.prepared(job)
+      return task
+    },
+    commit(tasks) {
+      const jobs: TaskJob[] = []
+      for (const task of tasks) {
+        if (!task.leave('committed')) continue
+        prepared.delete(task)
+        jobs.push(task.job)
+      }
+      if (jobs.length === 0) return Promise.resolve()
+      let taken: Promise<void>
+      try {
+        taken = Promise.resolve(runner.enqueue(jobs))
+      } catch (cause) {
+        taken = Promise.reject(cause)
+      }
+      return taken.then(
+        () => {
+          for (const job of jobs) ledger.forget(job.id)
+        },
+        (cause) => ledger.notTaken(jobs, cause),
+      )
+    },
+    discard(task) {
+      if (!task.leave('discarded')) return
+      prepared.delete(task)
+      ledger.forget(task.job.id)
     },
   }
-  return {
-    background,
-    settle(ok: boolean, request: RequestTasks | undefined) {
-      if (!ok) {
-        for (const job of jobs) core.discard(job)
-        return
+
+  const drain = async (drainOpts: { timeoutMs?: number } = {}): Promise<DrainResult> => {
+    const timeoutMs = drainOpts.timeoutMs ?? 10_000
+    const deadline = Date.now() + timeoutMs
+    const interrupted: string[] = []
+    if (prepared.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        Promise.all([...prepared].map((task) => task.handed())),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, timeoutMs)
+        }),
+      ])
+      clearTimeout(timer)
+      // never handed to the runner in time: given up on here, as the runner gives up on its own
+      for (const task of prepared) {
+        task.leave('interrupted')
+        prepared.delete(task)
+        await ledger.interrupt(task.job, 0)
+        interrupted.push(task.job.id)
       }
-      // without the createContext wrapper there is no hand-off signal: start on the next turn
-      if (request) request.commit(jobs)
-      else if (jobs.length > 0) setTimeout(() => void core.commit(jobs), 0)
+    }
+    try {
+      const result = await runner.drain(Math.max(0, deadline - Date.now()))
+      interrupted.push(...result.interrupted)
+    } catch (cause) {
+      engine.fault('tasks', cause, 'faultline: the task runner failed to drain')
+    }
+    if (opts.raiseUnexpected) {
+      const crashes = ledger.takeCrashes()
+      if (crashes.length) {
+        throw new AggregateError(
+          crashes.map((c) => c.error),
+          `${crashes.length} background task(s) failed unexpectedly: ${crashes.map((c) => `${c.task} (${c.envelope.code})`).join(', ')}`,
+        )
+      }
+    }
+    return { interrupted }
+  }
+
+  const tasks: TasksControl = { status: ledger.get, watch: ledger.watch, drain, failures: ledger.failures }
+
+  // pieces built on a root of their own: apps join them with `.concat()` or nest the router
+  const tt = initTRPC.context<object>().create({ errorFormatter })
+  const piece = tt.procedure.use(async ({ ctx, next, type }) => {
+    const c = ctx as { requestId?: unknown }
+    const call = callBackground(desk, typeof c.requestId === 'string' ? c.requestId : undefined)
+    const result = await next({ ctx: { background: call.background as Background<TTasks> } })
+    // a subscription's response lasts as long as the subscription: its tasks do not wait for it
+    call.settle(result.ok, type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx)))
+    return result
+  })
+
+  // records hold envelopes the engine built from this catalog: clients get them typed
+  type Record = TaskRecord<inferEnvelope<TCatalog>>
+  const router = tt.router({
+    status: tt.procedure.input(taskIdInput).query(async ({ input }) => (await requireTask(tasks, input.id)) as Record),
+    watch: tt.procedure
+      .input(taskIdInput)
+      .subscription(({ input, signal }) => watchTask(tasks, input.id, signal) as AsyncGenerator<Record, void>),
+  })
+
+  return {
+    piece,
+    router,
+    tasks,
+    /** Gives each request's scope its task state (`fl.createContext` calls it). */
+    onScope(scope: RequestScope, contextOpts: object, options: CreateContextOptions) {
+      const state = requestTasks(desk, contextOpts, options.waitUntil)
+      scope.tasks = state.tasks
+      scope.responseProduced = state.responseProduced
     },
   }
 }

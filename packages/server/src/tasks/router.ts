@@ -1,6 +1,6 @@
 import { FaultlineError } from '@faultline/contract'
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { TaskCore } from './core'
+import type { TasksControl } from './options'
 import { isTerminal, type TaskRecord } from './store'
 
 /** `{ id: string }`, as a Standard Schema, so the status router needs no validation library. */
@@ -21,8 +21,8 @@ export function taskNotFound(id: string): FaultlineError<'NOT_FOUND', undefined>
 }
 
 /** A task's record, or NOT_FOUND. */
-export async function requireTask(runner: TaskCore, id: string): Promise<TaskRecord> {
-  const record = await runner.status(id)
+export async function requireTask(tasks: Pick<TasksControl, 'status' | 'watch'>, id: string): Promise<TaskRecord> {
+  const record = await tasks.status(id)
   if (!record) throw taskNotFound(id)
   return record
 }
@@ -38,13 +38,17 @@ function changedSince(last: TaskRecord, next: TaskRecord): boolean {
  * Yields a task's record now and at every change until it is finished. Changes
  * made in this process arrive at once; a shared store is polled as well.
  */
-export async function* watchTask(runner: TaskCore, id: string, signal: AbortSignal | undefined) {
-  let last = await requireTask(runner, id)
+export async function* watchTask(
+  tasks: Pick<TasksControl, 'status' | 'watch'>,
+  id: string,
+  signal: AbortSignal | undefined,
+) {
+  let last = await requireTask(tasks, id)
   yield last
   if (isTerminal(last.status)) return
   const queue: TaskRecord[] = []
   let wake: (() => void) | undefined
-  const stop = runner.watch(id, (record) => {
+  const stop = tasks.watch(id, (record) => {
     queue.push(record)
     wake?.()
   })
@@ -62,7 +66,7 @@ export async function* watchTask(runner: TaskCore, id: string, signal: AbortSign
         })
         wake = undefined
         if (queue.length === 0) {
-          const polled = await runner.status(id)
+          const polled = await tasks.status(id)
           if (polled && changedSince(last, polled)) queue.push(polled)
         }
       }

@@ -1,6 +1,6 @@
 import type { AnyEnvelope } from '@faultline/contract'
 import type { AnyTaskDefinition, RetryPolicy } from './define'
-import type { TaskRecord, TaskStore } from './store'
+import type { TaskRecord } from './store'
 
 /**
  * A task as a runner receives it: everything needed to run it, in this
@@ -34,9 +34,10 @@ export type AttemptOutcome =
   | { readonly status: 'aborted' }
 
 /**
- * What a Faultline instance gives the runner it was created with: the task
- * definitions, and its engine, so that every failure, in whatever process it
- * happens, goes through the same handlers, catalog, redaction, log and report.
+ * What a Faultline instance gives the runner it was created with: the task definitions, the
+ * attempt (run through its engine, so every failure, in whatever process, goes through the same
+ * handlers, catalog, redaction, log and report), and its ledger, the one keeper of task records,
+ * to which the runner reports each task's new state.
  */
 export interface TaskHost {
   /** The task definitions, by name. */
@@ -44,21 +45,28 @@ export interface TaskHost {
   /** A task's retry policy: its own, else the `background.retry` default, else 3 attempts from 200 ms up to 30 s. */
   retryPolicy(task: string): Required<RetryPolicy>
   /**
-   * Runs one attempt (1 for the first): checks the payload against the task's
-   * schema, runs the task with its timeout, and resolves a failure once,
-   * logged and reported with the request id that queued the task. When
-   * `signal` aborts first, the attempt ends at once as `aborted`.
+   * Runs one attempt (1 for the first): checks the payload against the task's schema, runs the
+   * task with its timeout, and resolves a failure once, logged and reported with the request id
+   * that queued the task, deciding whether and when to retry. When `signal` aborts first, the
+   * attempt ends at once as `aborted`.
    */
   attempt(job: TaskJob, attempt: number, signal: AbortSignal): Promise<AttemptOutcome>
   /**
-   * Resolves a failure that is not an attempt's own (an interruption, a lost
-   * worker, a task that could not be queued): logged and reported once, like
-   * any other. Returns its envelope, to record.
+   * Resolves a failure that is not an attempt's own (a lost worker, say): logged and reported
+   * once, like any other. Returns its envelope.
    */
   fail(job: TaskJob, attempt: number, error: unknown): AnyEnvelope
-  /** Tells this process's watchers (`fl.tasks.watch`, the `watch` subscription) about a task's new state. */
-  changed(record: TaskRecord): void
-  /** Logs a fault of the runner's own machinery (a store, a connection), never a task's failure. */
+  /**
+   * Reports a task's new state. The ledger keeps the record and tells this process's watchers;
+   * a promise when the record store is asynchronous.
+   */
+  transition(record: TaskRecord): Promise<void> | undefined
+  /**
+   * Reports a task the runner gave up on (a drain that timed out, a task it never handed on):
+   * its failure is resolved as UNAVAILABLE and it is recorded `interrupted`, never silently lost.
+   */
+  interrupt(job: TaskJob, attempts: number): Promise<void> | undefined
+  /** Logs a fault of the runner's own machinery (a connection, a queue), never a task's failure. */
   logInternal(message: string, cause: unknown, extra?: Record<string, unknown>): void
 }
 
@@ -80,56 +88,16 @@ export interface TaskRunner {
    * tasks were not taken: they are marked failed with `UNAVAILABLE`.
    */
   enqueue(jobs: readonly TaskJob[]): Promise<void>
-  /** A task's record, or `undefined` when the runner does not know it. */
-  status(id: string): TaskRecord | undefined | Promise<TaskRecord | undefined>
   /**
-   * Waits for the work this process holds, at most `timeoutMs`; what has not
-   * finished by then is interrupted (never silently lost) and listed.
+   * For a runner whose tasks' state lives elsewhere (a queue): a task's record, or `undefined`
+   * when it does not know it. Without it, the ledger's records answer.
+   */
+  status?(id: string): TaskRecord | undefined | Promise<TaskRecord | undefined>
+  /**
+   * Waits for the work this process holds, at most `timeoutMs`; what has not finished by then is
+   * aborted, reported through `host.interrupt` and listed.
    */
   drain(timeoutMs: number): Promise<DrainResult>
-}
-
-/** Options of background tasks, common to every runner. */
-interface BackgroundBase<TTasks extends readonly AnyTaskDefinition[]> {
-  /** The task definitions procedures may enqueue. */
-  tasks: TTasks
-  /** Retry policy for tasks that set none. */
-  retry?: RetryPolicy
-  /**
-   * Test mode: `drain()` throws an AggregateError of unexpected task failures
-   * (crashes), so a test fails loudly; expected ones stay assertable by code.
-   */
-  raiseUnexpected?: boolean
-}
-
-/** Options of background tasks: `createFaultline({ background: { tasks, ... } })`. */
-export type BackgroundOptions<TTasks extends readonly AnyTaskDefinition[]> = BackgroundBase<TTasks> &
-  (
-    | {
-        /** Runs tasks in this process (the default). */
-        runner?: undefined
-        /** Where the in-process runner keeps task records; default `memoryTaskStore()`. */
-        store?: TaskStore
-        /** Tasks the in-process runner runs at once; more wait their turn. Default 100. */
-        concurrency?: number
-      }
-    | {
-        /** Where committed tasks run: `inProcessRunner({ store, concurrency })`, a queue runner, … */
-        runner: TaskRunner
-        store?: never
-        concurrency?: never
-      }
-  )
-
-/** A task failure, as `failures()` lists it. */
-export interface TaskFailure {
-  taskId: string
-  task: string
-  attempt: number
-  handled: boolean
-  envelope: AnyEnvelope
-  /** The value the task threw. */
-  error: unknown
 }
 
 /** What `drain` reports. */

@@ -32,6 +32,8 @@ export interface ClassifyConfig {
   handlers: HandlerTable
   validationStatus: number
   mapValidation: ((issues: Issue[], info: HandlerInfo) => FaultlineError) | undefined
+  /** Whether a deliberate 4xx `TRPCError` sends its own message (`keep`) or the catalog's (`redact`). */
+  trpcMessages: 'keep' | 'redact'
 }
 
 // tRPC keys that have a built-in code of their own; other keys fall back by status class.
@@ -51,7 +53,8 @@ const BUILTIN_BY_TRPC_KEY: Partial<Record<TRPCCodeKey, string>> = {
 const SERVER_SIDE_KEYS = new Set(['INTERNAL_SERVER_ERROR', 'NOT_IMPLEMENTED', 'BAD_GATEWAY', 'GATEWAY_TIMEOUT'])
 const OUTPUT_VALIDATION_MESSAGE = 'Output validation failed'
 
-function isTRPCError(value: unknown): value is Error & { code: string; cause?: unknown } {
+/** Whether a value is a tRPC error, even from another copy of `@trpc/server`. */
+export function isTRPCError(value: unknown): value is Error & { code: string; cause?: unknown } {
   try {
     return (
       value instanceof Error && safeGet(value, 'name') === 'TRPCError' && typeof safeGet(value, 'code') === 'string'
@@ -142,26 +145,45 @@ function fromMapped(cfg: ClassifyConfig, mapped: unknown, original: unknown, sou
 }
 
 function validationFailure(cfg: ClassifyConfig, issues: Issue[], original: unknown, info: HandlerInfo): Classified {
-  if (cfg.mapValidation) {
-    try {
-      return fromMapped(cfg, cfg.mapValidation(issues, info), original, 'validation.map')
-    } catch (cause) {
-      const out = internal(cfg, cause, 'validation.map threw')
-      out.handlerFault = { cause }
-      return out
-    }
+  if (!cfg.mapValidation) {
+    return { code: 'VALIDATION_FAILED', message: summarizeIssues(issues), issues, handled: true, original }
   }
-  return { code: 'VALIDATION_FAILED', message: summarizeIssues(issues), issues, handled: true, original }
+  let mapped: Classified
+  try {
+    mapped = fromMapped(cfg, cfg.mapValidation(issues, info), original, 'validation.map')
+  } catch (cause) {
+    const out = internal(cfg, cause, 'validation.map threw')
+    out.handlerFault = { cause }
+    return out
+  }
+  // an override changes the code or the message; the field issues still reach the form
+  if (mapped.handled && !mapped.issues) mapped.issues = issues
+  return mapped
 }
 
-function fromTRPCCode(cfg: ClassifyConfig, key: string, original: unknown): Classified {
-  if (SERVER_SIDE_KEYS.has(key)) return internal(cfg, original)
+/**
+ * The message an app gave a 4xx `TRPCError` it threw in a procedure. tRPC's own errors say the
+ * catalog's: those raised before any procedure ran (`type` unknown), those with no message (tRPC
+ * then uses the code) and those whose message is their cause's (it may say anything).
+ */
+function ownMessage(cfg: ClassifyConfig, trpc: Error & { code: string }, info: HandlerInfo): string | undefined {
+  if (cfg.trpcMessages === 'redact' || info.type === 'unknown') return undefined
+  const message = safeGet(trpc, 'message')
+  if (typeof message !== 'string' || message === '' || message === trpc.code) return undefined
+  return message === safeGet(safeGet(trpc, 'cause'), 'message') ? undefined : message
+}
+
+function fromTRPCCode(cfg: ClassifyConfig, trpc: Error & { code: string }, info: HandlerInfo): Classified {
+  const key = trpc.code
+  if (SERVER_SIDE_KEYS.has(key)) return internal(cfg, trpc)
   // an app whose catalog names the tRPC code (e.g. CONFLICT) gets its own definition, unless that
   // code requires data a raw TRPCError cannot carry
   const own = getDefinition(cfg.catalog, key)
   const code = BUILTIN_BY_TRPC_KEY[key as TRPCCodeKey] ?? (own && !own.data ? key : 'BAD_REQUEST')
-  // tRPC's own messages can echo input (paths, methods): send the catalog's message
-  return { code, message: defaultMessage(cfg, code), handled: true, original }
+  // a 5xx code (UNAVAILABLE) is the server's own trouble: its message stays redacted
+  const status = getDefinition(cfg.catalog, code)?.status ?? 500
+  const message = (status < 500 ? ownMessage(cfg, trpc, info) : undefined) ?? defaultMessage(cfg, code)
+  return { code, message, handled: true, original: trpc }
 }
 
 /**
@@ -190,7 +212,7 @@ export function classify(cfg: ClassifyConfig, thrown: unknown, info: HandlerInfo
   // that value, not the wrapper, is what handlers, the log and `debug` see. A TRPCError with any
   // other code is tRPC's own protocol error or a deliberate one: its code stands.
   const unknown = !trpc || (trpc.code === 'INTERNAL_SERVER_ERROR' && cause !== undefined)
-  if (trpc && !unknown) return fromTRPCCode(cfg, trpc.code, trpc)
+  if (trpc && !unknown) return fromTRPCCode(cfg, trpc, info)
 
   const subject = trpc ? cause : thrown
   const outcome = runHandlers(cfg.handlers, subject, info)

@@ -2,8 +2,8 @@ import { defineErrors } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
 import { expect, test } from 'vitest'
 import { z } from 'zod'
-import { createFaultline } from './faultline'
-import { inspectDeclarations } from './inspect-declarations'
+import { createFaultline } from '../faultline'
+import { inspectDeclarations } from './declarations'
 
 test('inspectDeclarations lists each procedure’s declared codes, inherited ones included, without running it', async () => {
   const errors = defineErrors({ A: { status: 400, message: 'a' }, B: { status: 404, message: 'b' } })

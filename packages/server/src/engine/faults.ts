@@ -1,5 +1,5 @@
 import { describe } from './inspect'
-import type { Logger, ReportEvent } from './options'
+import type { Logger, ReportEvent } from './log'
 
 /**
  * What can fail around a failure: the pieces an app plugs in, and the task

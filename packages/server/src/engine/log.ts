@@ -1,7 +1,35 @@
 import type { AnyEnvelope } from '@faultline/contract'
 import type { Classified } from './classify'
 import { causeChain, describe } from './inspect'
-import type { FailureSource, Logger, ReportEvent } from './options'
+
+/** A pino-compatible logger: each method takes a merge object and a message. */
+export interface Logger {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
+
+/** Where a failure happened. */
+export type FailureSource = 'request' | 'task'
+
+/** What `report` receives, once per failure: enough for Sentry or an OpenTelemetry span. */
+export interface ReportEvent {
+  /** `false` for a crash (an unexpected error); `true` for an expected, mapped error. */
+  handled: boolean
+  code: string
+  status: number
+  requestId: string | undefined
+  path: string | undefined
+  source: FailureSource
+  /** The value originally thrown. */
+  error: unknown
+  /** The envelope sent to the client (`debug` only in debug exposure). */
+  envelope: AnyEnvelope
+  /** For a background task: its id, name and the attempt that failed (1 for the first). */
+  taskId?: string
+  task?: string
+  attempt?: number
+}
 
 /** Where a failure happened, for the log line and the report. */
 export interface FailureScope {

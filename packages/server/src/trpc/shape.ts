@@ -5,36 +5,21 @@ import type {
   DeclaredBrand,
   envelopeOf,
   ImplicitCode,
-  inferCodes,
   inferDefinitions,
+  isRegistered,
   RegisteredCatalog,
-  TRPCCodeKey,
+  WireShape,
+  WireShapeData,
 } from '@faultline/contract'
 import type { TRPCErrorShape } from '@trpc/server'
 import { type TRPC_ERROR_CODE_NUMBER, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
-import { type Failure, isPlainJson } from './envelope'
+import type { Failure } from '../engine/failure'
+import { isPlainJson } from '../engine/plain-json'
 
-/** The error shape Faultline sends: tRPC's default shape, with the envelope in `data.error`. */
-export interface FaultlineShape<TEnvelope = AnyEnvelope> extends TRPCErrorShape {
+/** An error shape as tRPC carries it: the contract's wire shape, with tRPC's JSON-RPC number. */
+export interface TRPCWireShape<TEnvelope = AnyEnvelope> extends WireShape<TEnvelope>, TRPCErrorShape {
   code: TRPC_ERROR_CODE_NUMBER
-  message: string
-  data: {
-    /** tRPC's code key, so stock clients still see a sensible code. */
-    code: TRPCCodeKey
-    /** The response's HTTP status; tRPC sets the status from it. */
-    httpStatus: number
-    path?: string
-    /** The Faultline envelope. */
-    error: TEnvelope
-  }
-}
-
-/** The `data` of a catalog's shape, by the catalog's definitions (`inferDefinitions`). */
-export interface CatalogShapeData<TDefs, TCodes extends string> {
-  code: TRPCCodeKey
-  httpStatus: number
-  path?: string
-  error: envelopeOf<TDefs, TCodes>
+  data: WireShapeData<TEnvelope>
 }
 
 /**
@@ -48,7 +33,7 @@ export interface CatalogShapeData<TDefs, TCodes extends string> {
 export interface DefinitionsShape<TDefs, TCodes extends string = codesOf<TDefs>> extends TRPCErrorShape {
   code: TRPC_ERROR_CODE_NUMBER
   message: string
-  data: CatalogShapeData<TDefs, TCodes>
+  data: WireShapeData<envelopeOf<TDefs, TCodes>>
 }
 
 /** The shape of a procedure that declared `TCodes`, by the catalog's definitions: clients narrow its errors to them. */
@@ -69,17 +54,12 @@ export interface RegisteredShape extends DefinitionsShape<RegisteredDefinitions>
 export interface RegisteredDeclaredShape<TCodes extends string>
   extends DeclaredDefinitionsShape<RegisteredDefinitions, TCodes> {}
 
-/** The shape of a catalog's errors, limited to `TCodes`. */
-export type CatalogShape<
-  TCatalog extends AnyCatalog,
-  TCodes extends inferCodes<TCatalog> = inferCodes<TCatalog>,
-> = DefinitionsShape<inferDefinitions<TCatalog>, TCodes>
-
-/** The shape of a procedure that declared `TCodes`: clients narrow its errors to them. */
-export type DeclaredShape<TCatalog extends AnyCatalog, TCodes extends inferCodes<TCatalog>> = DeclaredDefinitionsShape<
-  inferDefinitions<TCatalog>,
-  TCodes
->
+/**
+ * The error shape `fl.errorFormatter` returns for a catalog, as clients read it. For the catalog
+ * registered in `Register` it is the registered variant, which tRPC's generics carry at no cost.
+ */
+export type FaultlineShape<TCatalog extends AnyCatalog = RegisteredCatalog> =
+  isRegistered<TCatalog> extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
 
 // JSON-RPC's "server error" in the implementation-defined range: no tRPC client treats it as a dropped connection.
 const TERMINAL_SERVER_ERROR = -32000
@@ -95,8 +75,8 @@ const TERMINAL_SERVER_ERROR = -32000
 class PlainJsonShape {
   code: number
   message: string
-  data: FaultlineShape['data']
-  constructor(code: number, message: string, data: FaultlineShape['data']) {
+  data: TRPCWireShape['data']
+  constructor(code: number, message: string, data: TRPCWireShape['data']) {
     this.code = code
     this.message = message
     this.data = data
@@ -129,27 +109,31 @@ export function passesPlainShapes(transformer: { serialize(value: unknown): unkn
   }
 }
 
+/** Where a shape is built: the call's path and type, and the procedure's verdict on its code. */
+export interface ShapeSite {
+  path: string | undefined
+  type: string
+  /** Stamped on the envelope as `declared` when the procedure's declarations judged the code. */
+  declared: boolean | undefined
+  /** Whether a shape of plain JSON may skip the transformer's walk (see `PlainJsonShape`). */
+  plainShapes: boolean
+}
+
 /** The wire shape of a failure. */
-export function toShape<TShape extends FaultlineShape<unknown>>(
-  failure: Failure,
-  path: string | undefined,
-  type: string,
-  plainShapes = false,
-): TShape {
-  const data: FaultlineShape['data'] = {
-    code: failure.trpc,
-    httpStatus: failure.envelope.status,
-    error: failure.envelope,
-  }
-  if (path !== undefined) data.path = path
+export function toShape<TShape extends TRPCWireShape<unknown>>(failure: Failure, site: ShapeSite): TShape {
+  const envelope = site.declared === undefined ? failure.envelope : { ...failure.envelope, declared: site.declared }
+  const data: TRPCWireShape['data'] = { code: failure.trpc, httpStatus: envelope.status, error: envelope }
+  if (site.path !== undefined) data.path = site.path
   let code: number = TRPC_ERROR_CODES_BY_KEY[failure.trpc]
   // tRPC's SSE client treats every -32603 error as a dropped connection: it never reaches onError,
   // only the connection state, and the stream then ends without reconnecting. A subscription error
   // must reach the subscriber, typed; its envelope's `retry` says whether to subscribe again.
-  if (type === 'subscription' && code === TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR) code = TERMINAL_SERVER_ERROR
-  // the declaration brand is type-only; the envelope's type is the catalog's, checked when it was built
-  if (plainShapes && isPlainJson(failure.envelope)) {
-    return new PlainJsonShape(code, failure.envelope.message, data) as unknown as TShape
+  if (site.type === 'subscription' && code === TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR) {
+    code = TERMINAL_SERVER_ERROR
   }
-  return { code, message: failure.envelope.message, data } as TShape
+  // the declaration brand is type-only; the envelope's type is the catalog's, checked when it was built
+  if (site.plainShapes && isPlainJson(envelope)) {
+    return new PlainJsonShape(code, envelope.message, data) as unknown as TShape
+  }
+  return { code, message: envelope.message, data } as TShape
 }

@@ -4,8 +4,10 @@ import { safeGet } from './inspect'
 
 /** What a handler learns about the failure besides the thrown value. */
 export interface HandlerInfo {
+  /** The procedure's path; a background task's name. */
   path: string | undefined
-  type: ProcedureType | 'unknown'
+  /** The procedure's type; `task` for a background task's failure. */
+  type: ProcedureType | 'unknown' | 'task'
   ctx: unknown
 }
 

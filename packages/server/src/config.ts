@@ -1,0 +1,99 @@
+import type { AnyCatalog } from '@faultline/contract'
+import type { EngineConfig } from './engine/engine'
+import { createFaultCounter } from './engine/faults'
+import { indexHandlers } from './engine/handlers'
+import { describe } from './engine/inspect'
+import { createConsoleLogger } from './engine/log'
+import type { FaultlineOptions } from './options'
+import { isHeaderName, REQUEST_ID_HEADER } from './request-id'
+import { passesPlainShapes } from './trpc/shape'
+
+/** The options of `createFaultline`, checked and resolved once. */
+export interface Config extends EngineConfig {
+  /** Whether error shapes of plain JSON may skip the transformer's walk (see `toShape`). */
+  readonly plainShapes: boolean
+}
+
+function currentNodeEnv(): string | undefined {
+  return typeof process === 'undefined' ? undefined : process.env?.NODE_ENV
+}
+
+/**
+ * Checks `createFaultline`'s options and resolves their defaults into one frozen config; a bad
+ * option fails here, at startup, with a message naming it.
+ */
+export function resolveConfig<TCatalog extends AnyCatalog>(options: FaultlineOptions<TCatalog>): Config {
+  if (!options || typeof options.errors?.definitions !== 'object') {
+    throw new TypeError('createFaultline: `errors` must be a catalog made by defineErrors')
+  }
+  const validationStatus = options.validation?.status ?? 400
+  if (!Number.isInteger(validationStatus) || validationStatus < 400 || validationStatus > 499) {
+    throw new TypeError(`createFaultline: validation.status must be a 4xx status; got ${String(validationStatus)}`)
+  }
+  const expose = options.expose ?? (currentNodeEnv() === 'production' ? 'safe' : 'debug')
+  if (expose !== 'safe' && expose !== 'debug') {
+    throw new TypeError(`createFaultline: expose must be 'safe' or 'debug'; got ${String(expose)}`)
+  }
+  const trpcMessages = options.trpcMessages ?? 'keep'
+  if (trpcMessages !== 'keep' && trpcMessages !== 'redact') {
+    throw new TypeError(`createFaultline: trpcMessages must be 'keep' or 'redact'; got ${String(trpcMessages)}`)
+  }
+  const requestIdHeader = (options.requestIdHeader ?? REQUEST_ID_HEADER).toLowerCase()
+  if (!isHeaderName(requestIdHeader)) {
+    throw new TypeError(
+      `createFaultline: requestIdHeader ${JSON.stringify(requestIdHeader)} is not a valid header name`,
+    )
+  }
+  const { transformer } = options
+  if (transformer) checkTransformer(transformer)
+  const faults = createFaultCounter()
+  return Object.freeze({
+    catalog: options.errors,
+    classify: Object.freeze({
+      catalog: options.errors,
+      handlers: indexHandlers(options.handlers ?? []),
+      validationStatus,
+      mapValidation: options.validation?.map,
+      trpcMessages,
+    }),
+    validationStatus,
+    expose,
+    strict: options.strict ?? false,
+    // a throwing logger is counted and never breaks an answer
+    logger: options.logger === false ? undefined : faults.guardLogger(options.logger ?? createConsoleLogger()),
+    report: options.report && faults.countReport(options.report),
+    faults,
+    requestIdHeader,
+    serialize: transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v),
+    traceId: options.traceId,
+    plainShapes: passesPlainShapes(transformer),
+  })
+}
+
+/**
+ * Fails at startup when the transformer cannot serialize even a plain error response: tRPC could
+ * then answer no request (its node adapter leaves the request open and its exception handler
+ * rejects unhandled).
+ */
+function checkTransformer(transformer: { serialize(value: unknown): unknown }): void {
+  const envelope = {
+    v: 1,
+    code: 'INTERNAL',
+    status: 500,
+    message: 'Internal server error',
+    retry: { retryable: false },
+  }
+  const shape = {
+    code: -32603,
+    message: envelope.message,
+    data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, error: envelope },
+  }
+  try {
+    transformer.serialize({ error: shape })
+  } catch (cause) {
+    const { name, message } = describe(cause)
+    throw new TypeError(
+      `createFaultline: the transformer cannot serialize a plain error response (${name}: ${message}); tRPC could answer no request with it`,
+    )
+  }
+}

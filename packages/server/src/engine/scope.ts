@@ -1,0 +1,78 @@
+import { requestIdOfContext } from '../request-id'
+import type { Classified } from './classify'
+import type { Failure } from './failure'
+import { safeGet } from './inspect'
+
+/** Where `fl.createContext` puts a request's scope on the context; tRPC's context merges copy it along. */
+export const SCOPE = Symbol.for('faultline.scope')
+
+/** One thrown value in a request: classified when first seen, resolved (enveloped, logged, reported) once. */
+export interface ScopedFailure {
+  classified: Classified
+  /** The codes declared by every procedure declaration that saw it; `undefined` when none did. */
+  declaredBy: Set<string> | undefined
+  /** Set by the first hook that needs the envelope. */
+  failure: Failure | undefined
+}
+
+/**
+ * A request as the engine knows it: its id, and each thrown value's failure. Every tRPC hook
+ * (declarations, `errorFormatter`, `onError`, `responseMeta`) asks the scope, so a failure is
+ * worked out once whichever hook runs first.
+ */
+export class RequestScope {
+  /** Keyed by the thrown value (see `failureKey`). */
+  readonly failures = new Map<unknown, ScopedFailure>()
+  /** The request's background tasks, when the instance has any (set by the task staging). */
+  tasks: object | undefined = undefined
+  /** Called by `responseMeta`: a fetch adapter produces its Response right after. */
+  responseProduced: (() => void) | undefined = undefined
+
+  constructor(readonly requestId: string) {}
+}
+
+/** Whether a value is a scope, even one made by another copy of this package. */
+function isScope(value: unknown): value is RequestScope {
+  return (
+    value instanceof RequestScope ||
+    (typeof safeGet(value, 'requestId') === 'string' && safeGet(value, 'failures') instanceof Map)
+  )
+}
+
+/** The scope `fl.createContext` put on a context, if any. */
+export function scopeOfContext(ctx: unknown): RequestScope | undefined {
+  const scope = safeGet(ctx, SCOPE)
+  return isScope(scope) ? scope : undefined
+}
+
+// Scopes of failures without a scope on their context (a context factory that threw, a request
+// tRPC refused before any context was made, an app not using `fl.createContext`), found again by
+// the error object every hook receives, and by the request id its context carries: one error
+// object may be thrown by several requests (a shared constant).
+const scopesByError = new WeakMap<object, Map<string | undefined, RequestScope>>()
+
+/** Gives a failure without a context its request's scope (a context factory threw it). */
+export function adoptScope(error: unknown, scope: RequestScope): void {
+  if (typeof error === 'object' && error !== null) scopesByError.set(error, new Map([[undefined, scope]]))
+}
+
+/**
+ * The scope a failure belongs to: its context's, else the one kept for its error and its
+ * context's request id, else a new one with that id (or `fallbackId()`), kept for the hooks that follow.
+ */
+export function scopeFor(error: unknown, ctx: unknown, fallbackId: () => string): RequestScope {
+  const own = scopeOfContext(ctx)
+  if (own) return own
+  const requestId = requestIdOfContext(ctx)
+  if (typeof error !== 'object' || error === null) return new RequestScope(requestId ?? fallbackId())
+  let byRequest = scopesByError.get(error)
+  const kept = byRequest?.get(requestId)
+  if (kept) return kept
+  const made = new RequestScope(requestId ?? fallbackId())
+  if (!byRequest) {
+    byRequest = new Map()
+    scopesByError.set(error, byRequest)
+  }
+  byRequest.set(requestId, made)
+  return made
+}

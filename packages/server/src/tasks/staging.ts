@@ -1,0 +1,164 @@
+import type { AnyTaskDefinition, inferTaskPayload, TaskMap } from './define'
+import type { TaskJob } from './runner'
+
+/** Queues background tasks from a procedure: `ctx.background.enqueue('send-receipt', { orderId })`. */
+export interface Background<TTasks extends readonly AnyTaskDefinition[]> {
+  /**
+   * Queues a task and returns its id. It starts after the response has been handed to the
+   * transport, and only if this procedure succeeds: tasks queued by a procedure that then fails
+   * are discarded.
+   */
+  enqueue<TName extends keyof TaskMap<TTasks> & string>(
+    name: TName,
+    ...payload: inferTaskPayload<TaskMap<TTasks>[TName]> extends undefined
+      ? []
+      : [payload: inferTaskPayload<TaskMap<TTasks>[TName]>]
+  ): string
+}
+
+/** A task enqueued by a call, waiting for the call to succeed and its response to go. */
+export class PreparedTask {
+  state: 'prepared' | 'committed' | 'discarded' | 'interrupted' = 'prepared'
+  // only a drain waits for a task to be handed over: the promise is made for it, not for every task
+  #settled = false
+  #waiting: (() => void)[] | undefined = undefined
+
+  constructor(readonly job: TaskJob) {}
+
+  /** Settles once the task has been handed to the runner or dropped. */
+  handed(): Promise<void> {
+    if (this.#settled) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#waiting ??= []
+      this.#waiting.push(resolve)
+    })
+  }
+
+  /** Leaves `prepared` for `state`; false when it already had. */
+  leave(state: 'committed' | 'discarded' | 'interrupted'): boolean {
+    if (this.state !== 'prepared') return false
+    this.state = state
+    this.#settled = true
+    for (const resolve of this.#waiting ?? []) resolve()
+    this.#waiting = undefined
+    return true
+  }
+}
+
+/** What staging needs of the instance's tasks. */
+export interface TaskDesk {
+  /** Checks and records a task; throws a TypeError on an unknown task or a bad payload. */
+  prepare(name: string, payload: unknown, requestId: string | undefined): PreparedTask
+  /** Hands the tasks of a call that succeeded to the runner; settles when the runner is done with them here. */
+  commit(tasks: readonly PreparedTask[]): Promise<void>
+  /** Drops a task whose call failed. */
+  discard(task: PreparedTask): void
+}
+
+/** The tasks of one request: committed by each successful call, started once the response is handed off. */
+export class RequestTasks {
+  #committed: PreparedTask[] = []
+  #handedOff = false
+  #watching = false
+
+  constructor(
+    private readonly desk: TaskDesk,
+    /** Called with every batch started, for `waitUntil` on serverless platforms. */
+    private readonly waitUntil: ((promise: Promise<void>) => void) | undefined,
+    /**
+     * Arranges for `handOff` to be called once the response has gone. Called at the first commit,
+     * not before: most requests queue no task, and they pay for no listener or timer.
+     */
+    private readonly watch: (handOff: () => void) => void,
+  ) {}
+
+  /** Tasks of a call that succeeded: they start at hand-off, or now if it already happened. */
+  commit(tasks: readonly PreparedTask[]) {
+    if (tasks.length === 0) return
+    if (this.#handedOff) return this.#start(tasks)
+    this.#committed.push(...tasks)
+    if (this.#watching) return
+    this.#watching = true
+    this.watch(() => this.handOff())
+  }
+
+  /** The response has been handed to the transport: committed tasks start. Idempotent. */
+  handOff() {
+    if (this.#handedOff) return
+    this.#handedOff = true
+    const tasks = this.#committed
+    this.#committed = []
+    this.#start(tasks)
+  }
+
+  #start(tasks: readonly PreparedTask[]) {
+    if (tasks.length === 0) return
+    const done = this.desk.commit(tasks)
+    this.waitUntil?.(done)
+  }
+}
+
+/** The per-call `background`: its tasks are committed if the call succeeds, discarded if it fails. */
+export function callBackground(desk: TaskDesk, requestId: string | undefined) {
+  const tasks: PreparedTask[] = []
+  const background = {
+    enqueue(name: string, payload?: unknown) {
+      const task = desk.prepare(name, payload, requestId)
+      tasks.push(task)
+      return task.job.id
+    },
+  }
+  return {
+    background,
+    settle(ok: boolean, request: RequestTasks | undefined) {
+      if (!ok) {
+        for (const task of tasks) desk.discard(task)
+        return
+      }
+      // without the createContext wrapper there is no hand-off signal: start on the next turn
+      if (request) request.commit(tasks)
+      else if (tasks.length > 0) setTimeout(() => void desk.commit(tasks), 0)
+    },
+  }
+}
+
+/**
+ * A request's task state, and how it learns that the response has gone: a node HTTP response's
+ * `finish` (or `close`, when the client went away); for fetch adapters, `responseProduced`, which
+ * `responseMeta` calls right before the Response is made; on the next turn otherwise (a WebSocket
+ * connection). Nothing is watched until a call commits a task.
+ */
+export function requestTasks(
+  desk: TaskDesk,
+  opts: object,
+  waitUntil: ((promise: Promise<void>) => void) | undefined,
+): { tasks: RequestTasks; responseProduced?: () => void } {
+  type NodeResponse = { once?: unknown; writeHead?: unknown; writableFinished?: unknown; destroyed?: unknown }
+  const o = opts as { res?: NodeResponse & { raw?: NodeResponse }; resHeaders?: unknown }
+  // Fastify wraps the node response as `reply.raw`
+  const res = o.res && typeof o.res.writeHead !== 'function' && o.res.raw ? o.res.raw : o.res
+  if (res && typeof res.once === 'function' && typeof res.writeHead === 'function') {
+    const once = res.once.bind(res) as (event: string, fn: () => void) => void
+    const tasks = new RequestTasks(desk, waitUntil, (handOff) => {
+      if (res.writableFinished === true || res.destroyed === true) return handOff()
+      once('finish', handOff)
+      // the client went away: the procedure's work is done, so its tasks still run
+      once('close', handOff)
+    })
+    return { tasks }
+  }
+  if (o.resHeaders instanceof Headers) {
+    let produced = false
+    let pending: (() => void) | undefined
+    const tasks = new RequestTasks(desk, waitUntil, (handOff) => {
+      if (produced) setTimeout(handOff, 0)
+      else pending = handOff
+    })
+    const responseProduced = () => {
+      produced = true
+      if (pending) setTimeout(pending, 0)
+    }
+    return { tasks, responseProduced }
+  }
+  return { tasks: new RequestTasks(desk, waitUntil, (handOff) => setTimeout(handOff, 0)) }
+}
