@@ -215,6 +215,35 @@ describe('createFaultline', () => {
     expect(shape.data).toMatchObject({ region: 'eu', error: { code: 'NOT_FOUND' } })
   })
 
+  test("the app formatter runs for a declared error too, and one that throws leaves Faultline's shape", () => {
+    const fl = createFaultline({ errors, logger: false })
+    fl.formatter(({ shape, path }) => {
+      if (path === 'broken') throw new Error('formatter bug')
+      return { ...shape, data: { ...shape.data, region: 'eu' } }
+    })
+    const declared = fl.declare('USER_NOT_FOUND')
+    const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId: 'u' }) })
+    const site = { error, type: 'query' as const, input: undefined, ctx: undefined, shape: {} }
+    expect(declared({ ...site, path: 'user.byId' })?.data).toMatchObject({
+      region: 'eu',
+      error: { code: 'USER_NOT_FOUND', declared: true },
+    })
+    const fallback = declared({
+      ...site,
+      error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId: 'v' }) }),
+      path: 'broken',
+    })
+    expect(fallback?.data).not.toHaveProperty('region')
+    expect(fallback?.data.error.code).toBe('USER_NOT_FOUND')
+    expect(fl.faults().hook).toBe(1)
+  })
+
+  test('an instance takes one app formatter: a second is refused, naming why', () => {
+    const fl = createFaultline({ errors, logger: false })
+    fl.formatter(({ shape }) => shape)
+    expect(() => fl.formatter(({ shape }) => shape)).toThrow(/has a formatter already/)
+  })
+
   test('errors carry only valid headers; Retry-After is derived from retryAfterMs', () => {
     const fl = createFaultline({ errors, logger: false })
     const bad = new TRPCError({
