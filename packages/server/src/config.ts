@@ -6,12 +6,11 @@ import { describe } from './engine/inspect'
 import { createConsoleLogger } from './engine/log'
 import type { FaultlineOptions } from './options'
 import { isHeaderName, REQUEST_ID_HEADER } from './request-id'
-import { passesPlainShapes } from './trpc/shape'
 
 /** The options of `createFaultline`, checked and resolved once. */
 export interface Config extends EngineConfig {
-  /** Whether error shapes of plain JSON may skip the transformer's walk (see `toShape`). */
-  readonly plainShapes: boolean
+  /** The transformer given to `initTRPC.create`, if any. */
+  readonly transformer: { serialize(value: unknown): unknown } | undefined
 }
 
 function currentNodeEnv(): string | undefined {
@@ -66,7 +65,7 @@ export function resolveConfig<TCatalog extends AnyCatalog>(options: FaultlineOpt
     requestIdHeader,
     serialize: transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v),
     traceId: options.traceId,
-    plainShapes: passesPlainShapes(transformer),
+    transformer,
   })
 }
 

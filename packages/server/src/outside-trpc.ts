@@ -2,7 +2,8 @@ import { getDefinition, type ProblemDetails, toProblemDetails } from '@faultline
 import type { Config } from './config'
 import type { Engine } from './engine/engine'
 import type { Failure } from './engine/failure'
-import { acceptRequestId, newRequestId, requestIdOfContext } from './request-id'
+import { requestIdOfContext } from './engine/scope'
+import { acceptRequestId, newRequestId } from './request-id'
 
 /** Where a thrown value came from, for `toEnvelope` and `toProblem`. */
 export interface ResolveOptions {

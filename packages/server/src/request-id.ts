@@ -1,5 +1,3 @@
-import { safeGet } from './engine/inspect'
-
 /** The header a request id is read from and written to. */
 export const REQUEST_ID_HEADER = 'x-request-id'
 
@@ -69,10 +67,4 @@ export function randomId(prefix: string): string {
 /** A fresh request id: `req_` and 32 hex digits. */
 export function newRequestId(): string {
   return randomId('req_')
-}
-
-/** The request id a context carries (`fl.createContext` puts it there), if it is a safe one. */
-export function requestIdOfContext(ctx: unknown): string | undefined {
-  const id = safeGet(ctx, 'requestId')
-  return typeof id === 'string' ? acceptRequestId(id) : undefined
 }

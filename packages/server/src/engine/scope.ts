@@ -1,4 +1,4 @@
-import { requestIdOfContext } from '../request-id'
+import { acceptRequestId } from '../request-id'
 import type { Classified } from './classify'
 import type { Failure } from './failure'
 import { safeGet } from './inspect'
@@ -29,6 +29,12 @@ export class RequestScope {
   responseProduced: (() => void) | undefined = undefined
 
   constructor(readonly requestId: string) {}
+}
+
+/** The request id a context carries (`fl.createContext` puts it there), if it is a safe one. */
+export function requestIdOfContext(ctx: unknown): string | undefined {
+  const id = safeGet(ctx, 'requestId')
+  return typeof id === 'string' ? acceptRequestId(id) : undefined
 }
 
 /** Whether a value is a scope, even one made by another copy of this package. */

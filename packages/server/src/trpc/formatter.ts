@@ -5,7 +5,7 @@ import { declaredVerdict, type Engine, type FailureSite } from '../engine/engine
 import type { Failure } from '../engine/failure'
 import { scopeFor } from '../engine/scope'
 import { DECLARATION_PROBE } from './declarations'
-import { type TRPCWireShape, toShape } from './shape'
+import { passesPlainShapes, type TRPCWireShape, toShape } from './shape'
 
 /** What tRPC passes to an error formatter. */
 export interface FormatterOptions {
@@ -31,13 +31,15 @@ export function siteOf(opts: Omit<FormatterOptions, 'shape'>): FailureSite {
  */
 export function createFormatters(engine: Engine, config: Config, newId: () => string) {
   let composed: ComposedFormatter | undefined
+  // asked once: whether shapes of plain JSON may skip the transformer's walk
+  const plainShapes = passesPlainShapes(config.transformer)
 
   const shapeOf = (opts: FormatterOptions, failure: Failure, declared: boolean | undefined): unknown => {
     const shape = toShape<TRPCWireShape>(failure, {
       path: opts.path,
       type: opts.type,
       declared,
-      plainShapes: config.plainShapes,
+      plainShapes,
     })
     if (!composed) return shape
     try {
