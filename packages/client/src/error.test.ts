@@ -80,16 +80,98 @@ describe('rehydration regressions', () => {
     expect(err).toMatchObject({ code: 'TRANSPORT_ERROR', retry: { retryable: false } })
   })
 
-  test('err.shape is rebuilt from checked parts: nothing the envelope check dropped survives', () => {
+  test("err.shape keeps the server formatter's fields, never a prototype key or an unchecked envelope member", () => {
     const hostile = JSON.parse(
       JSON.stringify({
-        error: { ...shape, extra: 'x', data: { ...shape.data, evil: 1, error: { ...envelope, sneaky: 2 } } },
-      }).replace('"evil":1', '"__proto__":{"polluted":true}'),
+        error: {
+          ...shape,
+          hint: 'h',
+          data: { ...shape.data, region: 'eu', evil: 1, error: { ...envelope, sneaky: 2 } },
+        },
+      })
+        .replace('"evil":1', '"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}')
+        .replace('"hint":"h"', '"hint":"h","__proto__":{"polluted":true}'),
     )
     const err = FaultlineClientError.from(TRPCClientError.from(hostile))
-    expect(err.shape).toEqual(shape)
-    expect(Object.hasOwn(err.shape?.data ?? {}, '__proto__')).toBe(false)
-    expect(err.data).toBe(err.shape?.data)
+    expect(err.shape).toEqual({ ...shape, hint: 'h', data: { ...shape.data, region: 'eu' } })
+    expect(Object.hasOwn(err.shape, '__proto__')).toBe(false)
+    expect(Object.hasOwn(err.shape.data, '__proto__')).toBe(false)
+    expect(Object.hasOwn(err.shape.data, 'constructor')).toBe(false)
+    expect(Object.getPrototypeOf(err.shape.data)).toBe(Object.prototype)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    // the envelope is the checked one: its unknown members are gone
+    expect(err.data.error).toBe(err.envelope)
+    expect(err.envelope).not.toHaveProperty('sneaky')
+    expect(err.data).toBe(err.shape.data)
+  })
+})
+
+describe('err.data and err.shape, whatever the source', () => {
+  const failure = (status: number, body: string, contentType?: string) =>
+    new TransportFailure({ status, body, contentType })
+  test.each([
+    {
+      source: 'a gateway page',
+      cause: failure(502, '<h1>502</h1>', 'text/html'),
+      httpStatus: 502,
+      key: 'BAD_GATEWAY',
+      rpc: -32603,
+    },
+    { source: 'an empty 500', cause: failure(500, ''), httpStatus: 500, key: 'INTERNAL_SERVER_ERROR', rpc: -32603 },
+    {
+      source: 'a 200 that is not tRPC',
+      cause: failure(200, '<html>'),
+      httpStatus: 200,
+      key: 'INTERNAL_SERVER_ERROR',
+      rpc: -32603,
+    },
+    {
+      source: 'a network failure',
+      cause: new TypeError('fetch failed'),
+      httpStatus: 0,
+      key: 'INTERNAL_SERVER_ERROR',
+      rpc: -32603,
+    },
+    {
+      source: 'an aborted call',
+      cause: new DOMException('The operation was aborted', 'AbortError'),
+      httpStatus: 0,
+      key: 'CLIENT_CLOSED_REQUEST',
+      rpc: -32099,
+    },
+  ])(
+    'a transport error from $source has tRPC data: httpStatus $httpStatus, code $key',
+    ({ cause, httpStatus, key, rpc }) => {
+      const err = FaultlineClientError.from(TRPCClientError.from(cause))
+      expect(err.code).toBe('TRANSPORT_ERROR')
+      expect(err.data).toEqual({ code: key, httpStatus, error: err.envelope })
+      expect(err.shape).toEqual({ code: rpc, message: err.message, data: err.data })
+    },
+  )
+
+  test('a shape whose envelope does not check becomes a transport error with data read from the status', () => {
+    const stock = { code: -32004, message: 'No such thing', data: { code: 'NOT_FOUND', httpStatus: 404, region: 'eu' } }
+    const response = new Response('', { status: 404 })
+    const err = FaultlineClientError.from(TRPCClientError.from({ error: stock }, { meta: { response } }))
+    expect(err.code).toBe('TRANSPORT_ERROR')
+    // nothing of an unchecked shape is kept: the server's fields may be anything
+    expect(err.data).toEqual({ code: 'NOT_FOUND', httpStatus: 404, error: err.envelope })
+  })
+
+  test('an error made from an envelope alone reads its tRPC fields from the envelope', () => {
+    const err = new FaultlineClientError({
+      v: 1,
+      code: 'TIMEOUT',
+      status: 408,
+      message: 'Timed out',
+      retry: { retryable: true },
+    })
+    expect(err.shape).toEqual({
+      code: -32008,
+      message: 'Timed out',
+      data: { code: 'TIMEOUT', httpStatus: 408, error: err.envelope },
+    })
+    expect(err.data).toBe(err.shape.data)
   })
 })
 

@@ -5,10 +5,12 @@ import {
   parseEnvelope,
   type RetryInfo,
   TRANSPORT_ERROR,
-  type TRPCCodeKey,
+  type WireShape,
+  type WireShapeData,
 } from '@faultline/contract'
 import { TRPCClientError } from '@trpc/client'
 import type { AnyRouter } from '@trpc/server'
+import { type ExtraData, keyForStatus, rehydrateShape, shapeOf } from './shape'
 import { isTransportFailure, truncate } from './transport'
 
 const BRAND = Symbol.for('faultline.clientError')
@@ -31,21 +33,24 @@ export function isFaultlineClientError(value: unknown): value is FaultlineClient
 /** The envelope a client makes up for a response that carried none. */
 export type TransportEnvelope = ErrorEnvelope<typeof TRANSPORT_ERROR, undefined>
 
-/** The shape a Faultline server sends, as the client sees it. */
-export interface FaultlineWireShape<TEnvelope> {
-  code: number
-  message: string
-  data: { code: TRPCCodeKey; httpStatus: number; path?: string; error: TEnvelope }
-}
-
 /**
  * A typed error from a Faultline server, or the transport fallback when the
  * response was not a valid envelope. Subclasses `TRPCClientError`, so tRPC's
  * links, React Query and `isTRPCClientError` keep working; `data` and `shape`
- * keep their stock tRPC meaning.
+ * keep their stock tRPC meaning, whatever the error's source.
+ *
+ * @typeParam TExtra - the fields the server's own formatter adds to the shape
+ * (`{ data: { region: string } }`); none by default.
  */
-export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> extends TRPCClientError<AnyRouter> {
-  declare readonly shape: FaultlineWireShape<TEnvelope> | undefined
+export class FaultlineClientError<
+  // `out`: both only type readonly members; a declared variance is one the checker need not measure
+  out TEnvelope extends AnyEnvelope = AnyEnvelope,
+  out TExtra = unknown,
+> extends TRPCClientError<AnyRouter> {
+  /** tRPC's error shape, the envelope in `data.error`, with every field the server's formatter added. */
+  declare readonly shape: WireShape<TEnvelope> & TExtra
+  /** The shape's `data`: tRPC's `code` and `httpStatus`, the envelope in `error`, and the formatter's fields. */
+  declare readonly data: WireShapeData<TEnvelope> & ExtraData<TExtra>
   /** The catalog code. */
   readonly code: TEnvelope['code']
   /** The HTTP status the server gave this call; 0 when no response arrived. */
@@ -69,14 +74,15 @@ export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> e
     opts: {
       cause?: unknown
       meta?: Record<string, unknown> | undefined
-      shape?: unknown
+      /** The shape the server sent; without one, tRPC's fields are read from the envelope. */
+      shape?: WireShape | undefined
       body?: string | undefined
     } = {},
   ) {
     super(envelope.message, {
       ...(opts.cause instanceof Error ? { cause: opts.cause } : {}),
       ...(opts.meta ? { meta: opts.meta } : {}),
-      ...(opts.shape ? { result: { error: opts.shape as never } } : {}),
+      result: { error: opts.shape ?? shapeOf(envelope) },
     })
     // TRPCClientError resets the prototype to its own; restore the subclass
     Object.setPrototypeOf(this, new.target.prototype)
@@ -107,41 +113,20 @@ export class FaultlineClientError<TEnvelope extends AnyEnvelope = AnyEnvelope> e
       return new FaultlineClientError(parsed.envelope, {
         cause: err?.cause,
         meta: err?.meta,
-        shape: cleanShape(shape, parsed.envelope),
+        // an envelope was found, so `data` is an object
+        shape: rehydrateShape(shape as { data: object }, parsed.envelope),
       })
     }
     return transport(err ?? cause, undefined)
   }
 }
 
-// Rebuilt from checked parts, so `err.shape` and `err.data` carry nothing the envelope check dropped.
-function cleanShape(raw: { data?: unknown }, envelope: AnyEnvelope): FaultlineWireShape<AnyEnvelope> {
-  const r = raw as {
-    code?: unknown
-    message?: unknown
-    data?: { code?: unknown; httpStatus?: unknown; path?: unknown }
-  }
-  const data: FaultlineWireShape<AnyEnvelope>['data'] = {
-    code: (typeof r.data?.code === 'string' ? r.data.code : 'INTERNAL_SERVER_ERROR') as TRPCCodeKey,
-    httpStatus: typeof r.data?.httpStatus === 'number' ? r.data.httpStatus : envelope.status,
-    error: envelope,
-  }
-  if (typeof r.data?.path === 'string') data.path = r.data.path
-  return {
-    code: typeof r.code === 'number' ? r.code : -32603,
-    message: typeof r.message === 'string' ? r.message : envelope.message,
-    data,
-  }
-}
-
-function responseOf(err: unknown): { status?: number; json?: unknown } {
-  const meta = isTRPCClientErrorLike(err) ? (err.meta as Record<string, unknown> | undefined) : undefined
-  const response = meta?.response
-  const status = response instanceof Response ? response.status : undefined
-  return {
-    ...(status !== undefined ? { status } : {}),
-    ...(meta && 'responseJSON' in meta ? { json: meta.responseJSON } : {}),
-  }
+// what tRPC kept of the response: its status, and its JSON when it parsed some
+function responseOf(err: unknown): { status?: number | undefined; json?: unknown } {
+  const meta = isTRPCClientErrorLike(err)
+    ? (err.meta as { response?: unknown; responseJSON?: unknown } | undefined)
+    : undefined
+  return { status: meta?.response instanceof Response ? meta.response.status : undefined, json: meta?.responseJSON }
 }
 
 function safeJson(value: unknown): string | undefined {
@@ -169,6 +154,8 @@ function transport(source: unknown, reason: string | undefined): FaultlineClient
   return new FaultlineClientError(envelope, {
     cause: cause instanceof Error ? cause : source,
     meta: isTRPCClientErrorLike(source) ? source.meta : undefined,
+    // whatever the server sent (a stock tRPC shape, say) did not check: tRPC's fields come from the status
+    shape: shapeOf(envelope, keyForStatus(status, aborted)),
     body: rawBody === undefined ? undefined : truncate(rawBody),
   })
 }

@@ -1,4 +1,5 @@
-export { FaultlineClientError, type FaultlineWireShape, type TransportEnvelope } from './error'
+export type { WireShape, WireShapeData } from '@faultline/contract'
+export { FaultlineClientError, type TransportEnvelope } from './error'
 export { fieldErrors, isFaultlineError, type MatchHandlers, match, type SafeResult, safe } from './helpers'
 export type {
   inferErrorCode,
