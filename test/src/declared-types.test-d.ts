@@ -93,6 +93,26 @@ describe('per-procedure error unions', () => {
     type _Nope = inferProcedureErrors<DeclaredRouter, 'users.nope'>
   })
 
+  test('safe given the call knows the input: a procedure without input cannot fail validation', async () => {
+    const [, me] = await safe(client.users.me.query)
+    expectTypeOf<NonNullable<typeof me>['code']>().toEqualTypeOf<
+      Exclude<'UNAUTHORIZED' | 'FORBIDDEN' | 'USER_NOT_FOUND' | Always, 'VALIDATION_FAILED'>
+    >()
+    const [user, byId] = await safe(client.users.byId.query, { id: 'u' })
+    expectTypeOf(user).toEqualTypeOf<{ id: string; name: string } | undefined>()
+    expectTypeOf<NonNullable<typeof byId>['code']>().toEqualTypeOf<'USER_NOT_FOUND' | Always>()
+    const [, created] = await safe(client.users.create.mutate, { email: 'a@b.c' })
+    expectTypeOf<'VALIDATION_FAILED'>().toExtend<NonNullable<typeof created>['code']>()
+    // a call's match is exhaustive without VALIDATION_FAILED
+    if (me) match(me, { UNAUTHORIZED: () => 1, FORBIDDEN: () => 2, USER_NOT_FOUND: () => 3, _: () => 0 })
+    // @ts-expect-error the input is the procedure's
+    await safe(client.users.byId.query, { id: 1 })
+    // @ts-expect-error a procedure with input needs it
+    await safe(client.users.byId.query)
+    // @ts-expect-error a procedure without input takes none
+    await safe(client.users.me.query, { id: 'u' })
+  })
+
   test("React Query's error narrows to the procedure's union", () => {
     const query = useQuery(trpc.users.byId.queryOptions({ id: 'u' }))
     if (isFaultlineError(query.error, 'USER_NOT_FOUND')) {

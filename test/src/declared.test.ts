@@ -1,7 +1,10 @@
 // Per-procedure declarations at runtime: the server checks every error against
 // the procedure's declaration and never trusts the thrower.
+import { faultlineLink, safe } from '@faultline/client'
+import { createTRPCClient, httpBatchLink } from '@trpc/client'
 import { afterEach, describe, expect, test } from 'vitest'
-import { startDeclaredApp } from './fixtures/declared-app'
+import { plainJson } from './fixtures/app'
+import { type DeclaredRouter, startDeclaredApp } from './fixtures/declared-app'
 import { rawMutation, rawQuery } from './fixtures/http'
 
 type Started = Awaited<ReturnType<typeof startDeclaredApp>>
@@ -118,5 +121,21 @@ describe('declared errors', () => {
   test('declaring a code the catalog lacks fails at once, naming it', async () => {
     app = await startDeclaredApp()
     expect(() => app?.fl.declare('NO_SUCH' as never)).toThrow('fl.declare: NO_SUCH is not a code of this catalog')
+  })
+})
+
+describe('safe given the call', () => {
+  test('runs the call with its input and rehydrates the failure, through a real client', async () => {
+    app = await startDeclaredApp()
+    const client = createTRPCClient<DeclaredRouter>({
+      links: [faultlineLink(), httpBatchLink({ url: app.url, transformer: plainJson })],
+    })
+    const [user, none] = await safe(client.users.byId.query, { id: 'u_1' })
+    expect(user).toEqual({ id: 'u_1', name: 'Ada' })
+    expect(none).toBeUndefined()
+    const [, missing] = await safe(client.users.byId.query, { id: 'u_9' })
+    expect(missing).toMatchObject({ code: 'USER_NOT_FOUND', details: { userId: 'u_9' } })
+    const [, anonymous] = await safe(client.users.me.query)
+    expect(anonymous).toMatchObject({ code: 'UNAUTHORIZED', status: 401 })
   })
 })

@@ -21,10 +21,12 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string)
 }
 
-/** The shipped source files of a package: everything under src but tests and fixtures. */
+/** The shipped source files of a package: everything under src but tests and their fixtures (`*.fixture.ts`, `fixtures/`). */
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((file) => /\.tsx?$/.test(file) && !/\.test(-d)?\.tsx?$/.test(file) && !file.includes('fixtures'))
+    .filter(
+      (file) => /\.tsx?$/.test(file) && !/\.(test|test-d|fixture)\.tsx?$/.test(file) && !file.includes('fixtures'),
+    )
     .map((file) => join(dir, file))
 }
 

@@ -1,5 +1,5 @@
 import { groupIssuesByField } from '@faultline/contract'
-import type { TRPCPromise } from '@trpc/client'
+import type { TRPCProcedureOptions, TRPCPromise } from '@trpc/client'
 import { FaultlineClientError, isFaultlineClientError, isTRPCClientErrorLike } from './error'
 import type { inferErrorCode, inferFaultlineError, inferShapeErrors, narrowError } from './infer'
 
@@ -21,19 +21,42 @@ export type SafeResult<TData, TError> =
   | readonly [data: TData, error: undefined]
   | readonly [data: undefined, error: TError]
 
+// biome-ignore lint/suspicious/noConfusingVoidType: tRPC types a procedure without input as void
+type WithoutInputFailures<TInput, TErr> = [TInput] extends [void] ? Exclude<TErr, { code: 'VALIDATION_FAILED' }> : TErr
+
+/** The input a call takes, as `safe(call, …input)` is given it: none, optional or required. */
+// biome-ignore lint/suspicious/noConfusingVoidType: tRPC types a procedure without input as void
+type CallInput<TInput> = [TInput] extends [void]
+  ? []
+  : undefined extends TInput
+    ? [input?: NoInfer<TInput>]
+    : [input: NoInfer<TInput>]
+
 /**
  * Awaits a client call without throwing: `[data, undefined]` on success,
  * `[undefined, error]` with a typed Faultline error on failure. The order is
  * tRPC's own `safe`, so switching imports never swaps the two. A rejection
  * that is not a tRPC client error (a bug in a link, say) is rethrown.
+ *
+ * Given the call itself and its input (`safe(client.user.me.query)`,
+ * `safe(client.user.byId.query, { id })`), it knows whether the procedure takes
+ * input, and a procedure without any cannot fail with `VALIDATION_FAILED`.
  */
+export function safe<TInput, TData, TShape>(
+  call: (input: TInput, opts?: TRPCProcedureOptions) => TRPCPromise<TData, TShape>,
+  ...input: CallInput<TInput>
+): Promise<SafeResult<TData, WithoutInputFailures<TInput, inferShapeErrors<TShape>>>>
 export function safe<TData, TShape>(
   promise: TRPCPromise<TData, TShape>,
 ): Promise<SafeResult<TData, inferShapeErrors<TShape>>>
 export function safe<TData>(promise: PromiseLike<TData>): Promise<SafeResult<TData, FaultlineClientError>>
-export async function safe(promise: PromiseLike<unknown>): Promise<SafeResult<unknown, FaultlineClientError>> {
+export async function safe(
+  pending: PromiseLike<unknown> | ((input?: unknown) => PromiseLike<unknown>),
+  ...input: unknown[]
+): Promise<SafeResult<unknown, FaultlineClientError>> {
   try {
-    return [await promise, undefined]
+    // tRPC's client proxy does not use `this`: a call taken off it works on its own
+    return [await (typeof pending === 'function' ? pending(...input) : pending), undefined]
   } catch (cause) {
     if (isTRPCClientErrorLike(cause)) return [undefined, FaultlineClientError.from(cause)]
     throw cause
