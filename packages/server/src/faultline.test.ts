@@ -49,6 +49,12 @@ describe('createFaultline', () => {
     expect(() => createFaultline(options as never)).toThrow(message)
   })
 
+  test('an instance without background tasks has no task members to throw at run time', () => {
+    const fl = createFaultline({ errors, logger: false })
+    expect(Object.keys(fl)).not.toContain('tasks')
+    expect('background' in fl || 'taskRouter' in fl).toBe(false)
+  })
+
   test('exposure defaults to safe in production and debug elsewhere', () => {
     vi.stubEnv('NODE_ENV', 'production')
     expect(createFaultline({ errors, logger: false }).expose).toBe('safe')

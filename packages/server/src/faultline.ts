@@ -1,16 +1,9 @@
-import type {
-  AnyCatalog,
-  inferCodes,
-  inferDefinitions,
-  inferEnvelope,
-  isRegistered,
-  ProblemDetails,
-} from '@faultline/contract'
+import type { AnyCatalog, inferCodes, inferDefinitions, inferEnvelope, isRegistered } from '@faultline/contract'
 import { resolveConfig } from './config'
 import { createEngine } from './engine/engine'
 import type { Faults } from './engine/faults'
 import type { FaultlineOptions } from './options'
-import { createOutsideTRPC, type ResolveOptions } from './outside-trpc'
+import { createOutsideTRPC, type ProblemResponse, type ResolveOptions } from './outside-trpc'
 import { newRequestId } from './request-id'
 import { createBackground } from './tasks/background'
 import type { AnyTaskDefinition } from './tasks/define'
@@ -100,10 +93,7 @@ export interface Faultline<TCatalog extends AnyCatalog, TRegistered extends bool
    * An RFC 9457 `application/problem+json` answer for any thrown value, for surfaces outside tRPC
    * (errors before the tRPC handler, plain HTTP routes).
    */
-  toProblem(
-    thrown: unknown,
-    opts?: ResolveOptions & { instance?: string },
-  ): { status: number; headers: Record<string, string>; body: ProblemDetails }
+  toProblem(thrown: unknown, opts?: ResolveOptions & { instance?: string }): ProblemResponse
 }
 
 /** A Faultline instance with background tasks: `createFaultline({ background: { tasks } })`. */
