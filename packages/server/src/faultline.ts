@@ -13,20 +13,6 @@ import { type CreateContextOptions, wrapContext } from './trpc/context'
 import { createFormatters, type FormatterOptions } from './trpc/formatter'
 import type { DeclaredDefinitionsShape, DefinitionsShape, RegisteredDeclaredShape, RegisteredShape } from './trpc/shape'
 
-// The interfaces themselves, never an alias of one: tRPC's generics carry the shape through every
-// builder step, and an alias of a generic interface is walked anew at each (see BENCHMARKS.md).
-type ShapeOf<TCatalog extends AnyCatalog, TRegistered extends boolean> = TRegistered extends true
-  ? RegisteredShape
-  : DefinitionsShape<inferDefinitions<TCatalog>>
-
-type DeclaredOf<
-  TCatalog extends AnyCatalog,
-  TRegistered extends boolean,
-  TCodes extends string,
-> = TRegistered extends true
-  ? RegisteredDeclaredShape<TCodes>
-  : DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes>
-
 /**
  * A Faultline instance: wire `errorFormatter` into `initTRPC.create`, `adapter()` into the HTTP
  * adapter's options and `createContext(...)` around your context factory.
@@ -37,14 +23,22 @@ export interface Faultline<TCatalog extends AnyCatalog, TRegistered extends bool
   /** Which exposure is in force. */
   readonly expose: 'safe' | 'debug'
   /** tRPC's `errorFormatter`: turns every error into the catalog's envelope. */
-  errorFormatter(opts: FormatterOptions): ShapeOf<TCatalog, TRegistered>
+  // each shape written out, not through an alias: tRPC's generics carry it through every builder
+  // step, and an alias of a generic interface is walked anew at each (see BENCHMARKS.md)
+  errorFormatter(
+    opts: FormatterOptions,
+  ): TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
   /**
    * Your own formatter over Faultline's shape, for `initTRPC.create({ errorFormatter })`: it may
    * add fields (keep `data.error`, which clients read the envelope from). It runs for every
    * error, declared ones included. One per instance.
    */
-  formatter<TShape extends ShapeOf<TCatalog, TRegistered>>(
-    fn: (opts: Omit<FormatterOptions, 'shape'> & { shape: ShapeOf<TCatalog, TRegistered> }) => TShape,
+  formatter<TShape extends TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>>(
+    fn: (
+      opts: Omit<FormatterOptions, 'shape'> & {
+        shape: TRegistered extends true ? RegisteredShape : DefinitionsShape<inferDefinitions<TCatalog>>
+      },
+    ) => TShape,
   ): (opts: FormatterOptions) => TShape
   /**
    * Declares the catalog codes a procedure may throw, as the argument of tRPC's `.errors()`.
@@ -59,7 +53,13 @@ export interface Faultline<TCatalog extends AnyCatalog, TRegistered extends bool
    */
   declare<const TCodes extends inferCodes<TCatalog> = never>(
     ...codes: TCodes[]
-  ): (opts: FormatterOptions) => DeclaredOf<TCatalog, TRegistered, TCodes> | undefined
+  ): (
+    opts: FormatterOptions,
+  ) =>
+    | (TRegistered extends true
+        ? RegisteredDeclaredShape<TCodes>
+        : DeclaredDefinitionsShape<inferDefinitions<TCatalog>, TCodes>)
+    | undefined
   /** The adapter's `onError`: resolves (and logs) each failure, reading the request id from the request. */
   onError(opts: OnErrorOptions): void
   /** The adapter's `responseMeta`: request id header, and the headers errors carry (`WWW-Authenticate`, `Retry-After`). */

@@ -8,6 +8,7 @@ import type {
   inferDefinitions,
   isRegistered,
   RegisteredCatalog,
+  TRPCCodeKey,
   WireShape,
   WireShapeData,
 } from '@faultline/contract'
@@ -23,6 +24,18 @@ export interface TRPCWireShape<TEnvelope = AnyEnvelope> extends WireShape<TEnvel
 }
 
 /**
+ * The `data` of a catalog's shape: the contract's `WireShapeData`, field for field, but generic in
+ * the definitions and the codes rather than in the envelope union, which every walk of the shape
+ * through tRPC's generics would otherwise compute.
+ */
+export interface DefinitionsShapeData<TDefs, TCodes extends string> {
+  code: TRPCCodeKey
+  httpStatus: number
+  path?: string
+  error: envelopeOf<TDefs, TCodes>
+}
+
+/**
  * The shape of a catalog's errors, limited to `TCodes`, by the catalog's
  * definitions. tRPC carries a procedure's error shape through every step of
  * its builder and of the client's types, and the type checker walks it each
@@ -33,7 +46,7 @@ export interface TRPCWireShape<TEnvelope = AnyEnvelope> extends WireShape<TEnvel
 export interface DefinitionsShape<TDefs, TCodes extends string = codesOf<TDefs>> extends TRPCErrorShape {
   code: TRPC_ERROR_CODE_NUMBER
   message: string
-  data: WireShapeData<envelopeOf<TDefs, TCodes>>
+  data: DefinitionsShapeData<TDefs, TCodes>
 }
 
 /** The shape of a procedure that declared `TCodes`, by the catalog's definitions: clients narrow its errors to them. */
