@@ -51,23 +51,25 @@ export class FaultlineClientError<
   declare readonly shape: WireShape<TEnvelope> & TExtra
   /** The shape's `data`: tRPC's `code` and `httpStatus`, the envelope in `error`, and the formatter's fields. */
   declare readonly data: WireShapeData<TEnvelope> & ExtraData<TExtra>
+  // The members below are declared, not initialised: the constructor sets each one, and a
+  // class field would add a second definition of each to every client bundle.
   /** The catalog code. */
-  readonly code: TEnvelope['code']
+  declare readonly code: TEnvelope['code']
   /** The HTTP status the server gave this call; 0 when no response arrived. */
-  readonly status: number
+  declare readonly status: number
   /** The code's typed data (the envelope's `data`; `err.data` stays tRPC's shape data). */
-  readonly details: TEnvelope['data']
+  declare readonly details: TEnvelope['data']
   /** Field-level problems, for forms; empty unless the code carries issues. */
-  readonly issues: Issue[]
-  readonly requestId: string | undefined
-  readonly retry: RetryInfo
-  readonly help: string | undefined
+  declare readonly issues: Issue[]
+  declare readonly requestId: string | undefined
+  declare readonly retry: RetryInfo
+  declare readonly help: string | undefined
   /** The whole envelope. */
-  readonly envelope: TEnvelope
+  declare readonly envelope: TEnvelope
   /** For transport errors: the start of the raw response body, when it could be read. */
-  readonly body: string | undefined
+  declare readonly body: string | undefined
   /** Identifies Faultline client errors across package copies, where `instanceof` fails. */
-  readonly [BRAND] = true
+  declare readonly [BRAND]: true
 
   constructor(
     envelope: TEnvelope,
@@ -79,14 +81,16 @@ export class FaultlineClientError<
       body?: string | undefined
     } = {},
   ) {
+    // tRPC reads `cause` and `meta` with `?.`, so an undefined one is the same as none
     super(envelope.message, {
-      ...(opts.cause instanceof Error ? { cause: opts.cause } : {}),
-      ...(opts.meta ? { meta: opts.meta } : {}),
+      cause: opts.cause instanceof Error ? opts.cause : undefined,
+      meta: opts.meta,
       result: { error: opts.shape ?? shapeOf(envelope) },
-    })
+    } as ConstructorParameters<typeof TRPCClientError>[1])
     // TRPCClientError resets the prototype to its own; restore the subclass
     Object.setPrototypeOf(this, new.target.prototype)
     this.name = 'FaultlineClientError'
+    this[BRAND] = true
     this.envelope = envelope
     this.code = envelope.code
     this.status = envelope.status
@@ -105,28 +109,19 @@ export class FaultlineClientError<
    */
   static override from(cause: unknown): FaultlineClientError {
     if (isFaultlineClientError(cause)) return cause
-    const err = isTRPCClientErrorLike(cause) ? cause : undefined
-    const shape = err?.shape as { data?: { error?: unknown } } | undefined
-    if (shape && typeof shape === 'object') {
-      const parsed = parseEnvelope(typeof shape.data === 'object' && shape.data ? shape.data.error : undefined)
-      if (!parsed.ok) return transport(err, `Malformed error response: ${parsed.reason}`)
-      return new FaultlineClientError(parsed.envelope, {
-        cause: err?.cause,
-        meta: err?.meta,
-        // an envelope was found, so `data` is an object
-        shape: rehydrateShape(shape as { data: object }, parsed.envelope),
-      })
-    }
-    return transport(err ?? cause, undefined)
+    if (!isTRPCClientErrorLike(cause)) return transport(cause)
+    // whatever the server sent; reading `error` off a primitive `data` gives undefined
+    const shape: { data?: { error?: unknown } | null } | null | undefined = cause.shape
+    if (!shape || typeof shape !== 'object') return transport(cause)
+    const parsed = parseEnvelope(shape.data?.error)
+    if (!parsed.ok) return transport(cause, `Malformed error response: ${parsed.reason}`)
+    return new FaultlineClientError(parsed.envelope, {
+      cause: cause.cause,
+      meta: cause.meta,
+      // an envelope was found, so `data` is an object
+      shape: rehydrateShape(shape as { data: object }, parsed.envelope),
+    })
   }
-}
-
-// what tRPC kept of the response: its status, and its JSON when it parsed some
-function responseOf(err: unknown): { status?: number | undefined; json?: unknown } {
-  const meta = isTRPCClientErrorLike(err)
-    ? (err.meta as { response?: unknown; responseJSON?: unknown } | undefined)
-    : undefined
-  return { status: meta?.response instanceof Response ? meta.response.status : undefined, json: meta?.responseJSON }
 }
 
 function safeJson(value: unknown): string | undefined {
@@ -137,11 +132,13 @@ function safeJson(value: unknown): string | undefined {
   }
 }
 
-function transport(source: unknown, reason: string | undefined): FaultlineClientError<TransportEnvelope> {
-  const cause = isTRPCClientErrorLike(source) ? source.cause : source
+function transport(source: unknown, reason?: string): FaultlineClientError<TransportEnvelope> {
+  const trpcError = isTRPCClientErrorLike(source) ? source : undefined
+  const cause = trpcError ? trpcError.cause : source
   const failure = isTransportFailure(cause) ? cause : undefined
-  const response = responseOf(source)
-  const status = failure?.status ?? response.status ?? 0
+  // what tRPC kept of the response: its status, and its JSON when it parsed some
+  const response = trpcError?.meta as { response?: unknown; responseJSON?: unknown } | undefined
+  const status = failure?.status ?? (response?.response instanceof Response ? response.response.status : 0)
   const message =
     reason ??
     (failure ? failure.message : source instanceof Error ? source.message : 'The request failed with no response')
@@ -150,10 +147,11 @@ function transport(source: unknown, reason: string | undefined): FaultlineClient
   const aborted = cause instanceof Error && cause.name === 'AbortError'
   const retryable = !aborted && (status === 0 || status === 502 || status === 503 || status === 504)
   const envelope: TransportEnvelope = { v: 1, code: TRANSPORT_ERROR, status, message, retry: { retryable } }
-  const rawBody = failure?.body ?? (response.json !== undefined ? safeJson(response.json) : undefined)
+  const json = response?.responseJSON
+  const rawBody = failure?.body ?? (json !== undefined ? safeJson(json) : undefined)
   return new FaultlineClientError(envelope, {
     cause: cause instanceof Error ? cause : source,
-    meta: isTRPCClientErrorLike(source) ? source.meta : undefined,
+    meta: trpcError?.meta,
     // whatever the server sent (a stock tRPC shape, say) did not check: tRPC's fields come from the status
     shape: shapeOf(envelope, keyForStatus(status, aborted)),
     body: rawBody === undefined ? undefined : truncate(rawBody),

@@ -1,22 +1,24 @@
-import { type AnyEnvelope, type TRPCCodeKey, trpcKeyForStatus, type WireShape } from '@faultline/contract'
+import {
+  type AnyEnvelope,
+  type TRPCCodeKey,
+  trpcKeyForStatus,
+  type WireShape,
+  withoutPrototypeKeys,
+} from '@faultline/contract'
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
 
 /** The `data` of the fields an app's formatter added (`TExtra['data']`); none by default. */
 export type ExtraData<TExtra> = TExtra extends { data: infer D } ? D : unknown
 
-// keys that could reach a prototype when a reader copies or merges the object
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-
-/** A fresh object with the own enumerable fields of `value`, minus keys that could reach a prototype. */
-function fieldsOf(value: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) if (!UNSAFE_KEYS.has(key)) out[key] = (value as typeof out)[key]
-  return out
-}
-
-// `value` when it has the type of `fallback`; else `fallback`
-function typed<T>(value: unknown, fallback: T): T {
-  return typeof value === typeof fallback ? (value as T) : fallback
+/**
+ * The fields of `raw`, on a fresh object without prototype keys, with `made`'s
+ * field in place of each of its fields that `raw` lacks or sends with another type.
+ */
+function typedFields<T extends object>(raw: object, made: T): T {
+  const out = withoutPrototypeKeys(raw)
+  for (const key of Object.keys(made) as (keyof T & string)[])
+    if (typeof out[key] !== typeof made[key]) out[key] = made[key]
+  return out as T
 }
 
 /**
@@ -50,18 +52,7 @@ export function shapeOf<TEnvelope extends AnyEnvelope>(
  */
 export function rehydrateShape(raw: { data: object }, envelope: AnyEnvelope): WireShape {
   const made = shapeOf(envelope)
-  const shape = fieldsOf(raw)
-  const data = fieldsOf(raw.data)
+  const data = typedFields(raw.data, made.data)
   if (typeof data.path !== 'string') delete data.path
-  return {
-    ...shape,
-    code: typed(shape.code, made.code),
-    message: typed(shape.message, made.message),
-    data: {
-      ...data,
-      code: typed(data.code, made.data.code),
-      httpStatus: typed(data.httpStatus, made.data.httpStatus),
-      error: envelope,
-    },
-  }
+  return { ...typedFields(raw, made), data: { ...data, error: envelope } }
 }

@@ -6,9 +6,10 @@ export const MAX_BODY_CHARS = 2048
  * HTTP status and the start of the raw body, which tRPC's links otherwise lose.
  */
 export class TransportFailure extends Error {
-  readonly status: number
-  readonly body: string
-  readonly contentType: string | undefined
+  // declared, not initialised: the constructor sets them (see FaultlineClientError)
+  declare readonly status: number
+  declare readonly body: string
+  declare readonly contentType: string | undefined
 
   constructor(opts: { status: number; body: string; contentType: string | undefined }) {
     super(`Unexpected ${opts.status} response${opts.contentType ? ` (${opts.contentType})` : ''} from the server`)
@@ -19,9 +20,13 @@ export class TransportFailure extends Error {
   }
 }
 
-/** Whether a value is a `TransportFailure`, even from another copy of this package. */
+/**
+ * Whether a value is a `TransportFailure`, even from another copy of this
+ * package. Checked by its fields alone, which every instance has: the client
+ * error path then needs no reference to the class, and a bundle without
+ * `faultlineFetch` leaves it out.
+ */
 export function isTransportFailure(value: unknown): value is TransportFailure {
-  if (value instanceof TransportFailure) return true
   const v = value as Partial<TransportFailure> | null
   return (
     value instanceof Error &&
@@ -59,7 +64,8 @@ async function readCapped(res: Response, limit: number): Promise<string> {
   return text
 }
 
-const ERROR_BODY_LIMIT = 1024 * 1024
+// 1 MiB; a literal, so bundles without `faultlineFetch` drop it
+const ERROR_BODY_LIMIT = 1_048_576
 
 /** Request options as tRPC's links pass them (`signal` may be `undefined`). */
 export type FetchInit = Omit<RequestInit, 'signal'> & { signal?: AbortSignal | null | undefined }

@@ -51,6 +51,7 @@ export {
 export {
   type ParseResult,
   parseEnvelope,
+  withoutPrototypeKeys,
 } from './parse'
 export {
   PROBLEM_JSON,

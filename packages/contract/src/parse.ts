@@ -21,30 +21,31 @@ function own(obj: Obj, key: string): unknown {
 }
 
 /**
- * Copies JSON-like data without keys that could pollute prototypes; leaves
- * transformer-made values (Date, Map, Set, BigInt) as they are. Fails past a
- * nesting depth no envelope needs, instead of overflowing the stack.
+ * A fresh object with the own enumerable fields of `value`, each passed through
+ * `map`, minus keys that could reach a prototype when a reader copies or merges it.
  */
-function sanitize(value: unknown, depth: number): { ok: true; value: unknown } | { ok: false } {
-  if (depth > MAX_DEPTH) return { ok: false }
-  if (Array.isArray(value)) {
-    const out: unknown[] = []
-    for (const item of value) {
-      const r = sanitize(item, depth + 1)
-      if (!r.ok) return r
-      out.push(r.value)
-    }
-    return { ok: true, value: out }
-  }
-  if (!isPlainRecord(value)) return { ok: true, value }
+export function withoutPrototypeKeys(
+  value: object,
+  map: (field: unknown) => unknown = (field) => field,
+): Record<string, unknown> {
   const out: Obj = {}
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) continue
-    const r = sanitize(value[key], depth + 1)
-    if (!r.ok) return r
-    out[key] = r.value
-  }
-  return { ok: true, value: out }
+  for (const key of Object.keys(value)) if (!FORBIDDEN_KEYS.has(key)) out[key] = map((value as Obj)[key])
+  return out
+}
+
+// thrown by `sanitize` past MAX_DEPTH; `parseEnvelope` turns it into a reason
+const TOO_DEEP = Symbol('nested too deeply')
+
+/**
+ * Copies JSON-like data without keys that could pollute prototypes; leaves
+ * transformer-made values (Date, Map, Set, BigInt) as they are. Throws
+ * `TOO_DEEP` past a nesting depth no envelope needs, instead of overflowing the stack.
+ */
+function sanitize(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw TOO_DEEP
+  const inner = (item: unknown) => sanitize(item, depth + 1)
+  if (Array.isArray(value)) return Array.from(value, inner)
+  return isPlainRecord(value) ? withoutPrototypeKeys(value, inner) : value
 }
 
 function isIssue(value: unknown): value is Issue {
@@ -115,10 +116,15 @@ export function parseEnvelope(value: unknown): ParseResult {
   // data and debug (debug exposure only) are kept as sent, minus prototype-polluting keys
   for (const key of ['data', 'debug'] as const) {
     if (!Object.hasOwn(value, key)) continue
-    const copy = sanitize(own(value, key), 0)
-    if (!copy.ok) return bad(`${key} is nested too deeply`)
-    if (key === 'data') envelope.data = copy.value
-    else if (isPlainRecord(copy.value)) envelope.debug = copy.value as DebugInfo
+    let copy: unknown
+    try {
+      copy = sanitize(own(value, key), 0)
+    } catch (error) {
+      if (error !== TOO_DEEP) throw error
+      return bad(`${key} is nested too deeply`)
+    }
+    if (key === 'data') envelope.data = copy
+    else if (isPlainRecord(copy)) envelope.debug = copy as DebugInfo
   }
   return { ok: true, envelope }
 }
