@@ -61,9 +61,11 @@ test('a retry delay longer than a timer can hold (30 days) is waited out, not fi
 
 test("an attempt's signal aborts with the runner's reason, or with TIMEOUT at the task's timeout", async () => {
   const seen: unknown[] = []
+  const { promise: listening, settle: listens } = deferred()
   const waitForAbort = (_: undefined, { signal }: { signal: AbortSignal }) =>
     new Promise<void>((resolve) => {
       signal.addEventListener('abort', () => resolve(void seen.push(signal.reason)), { once: true })
+      listens()
     })
   const wait = defineTask({ name: 'wait', run: waitForAbort })
   const timed = defineTask({ name: 'timed', timeoutMs: 20, run: waitForAbort })
@@ -80,7 +82,8 @@ test("an attempt's signal aborts with the runner's reason, or with TIMEOUT at th
 
   const stop = new AbortController()
   const waiting = host.attempt(job('wait'), 1, stop.signal)
-  await tick()
+  // the work starts on a turn of its own: abort once it listens, however busy the machine
+  await listening
   stop.abort(new Error('drain timed out'))
   expect(await waiting).toEqual({ status: 'aborted' })
   expect(seen).toEqual([new Error('drain timed out')])
