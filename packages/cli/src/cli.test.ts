@@ -119,6 +119,7 @@ describe('faultline docs', () => {
 })
 
 describe('faultline generate', () => {
+  // a whole TypeScript program is checked: seconds on a busy machine
   test('writes a dependency-free module that compiles and whose guards work', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-cli-'))
     const file = write(dir, 'catalog.json', await exportFixture())
@@ -161,7 +162,7 @@ describe('faultline generate', () => {
     expect(mod.isCode(envelope, 'USER_NOT_FOUND')).toBe(true)
     expect(mod.isEnvelope({ ...envelope, code: 'NOT_IN_CATALOG' })).toBe(false)
     expect(mod.envelopeOf({ shape: { data: { error: envelope } } })).toEqual(envelope)
-  })
+  }, 30_000)
 })
 
 // typed access to the parts of an export the check tests change
