@@ -4,37 +4,13 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { handle } from './engine/handlers'
 import { createFaultline } from './faultline'
-import type { Logger, ReportEvent } from './options'
-import type { FormatterOptions } from './trpc/formatter'
-import type { TRPCWireShape as FaultlineShape } from './trpc/shape'
+import type { ReportEvent } from './options'
+import { format, recorder } from './server.fixture'
 
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
   SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
 })
-
-function recorder() {
-  const lines: [string, Record<string, unknown>, string][] = []
-  const logger: Logger = {
-    info: (o, m) => void lines.push(['info', o as Record<string, unknown>, m]),
-    warn: (o, m) => void lines.push(['warn', o as Record<string, unknown>, m]),
-    error: (o, m) => void lines.push(['error', o as Record<string, unknown>, m]),
-  }
-  return { lines, logger }
-}
-
-/** Formats an error the way tRPC calls the formatter. */
-function format(fl: { errorFormatter: (opts: FormatterOptions) => unknown }, thrown: unknown, path = 'p') {
-  const error = thrown instanceof TRPCError ? thrown : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: thrown })
-  return fl.errorFormatter({
-    error,
-    type: 'query',
-    path,
-    input: { q: 1 },
-    ctx: { requestId: 'r1' },
-    shape: {},
-  }) as FaultlineShape
-}
 
 afterEach(() => {
   vi.unstubAllEnvs()

@@ -3,22 +3,12 @@ import { defineErrors } from '@faultline/contract'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { createFaultline } from './faultline'
-import type { Logger } from './options'
+import { recorder } from './server.fixture'
 
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
   SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
 })
-
-function recorder() {
-  const lines: [string, Record<string, unknown>, string][] = []
-  const logger: Logger = {
-    info: (o, m) => void lines.push(['info', o as Record<string, unknown>, m]),
-    warn: (o, m) => void lines.push(['warn', o as Record<string, unknown>, m]),
-    error: (o, m) => void lines.push(['error', o as Record<string, unknown>, m]),
-  }
-  return { lines, logger }
-}
 
 afterEach(() => {
   vi.unstubAllEnvs()

@@ -7,21 +7,8 @@ import { z } from 'zod'
 import type { Logger } from '../engine/log'
 import { isPlainJson } from '../engine/plain-json'
 import { createFaultline } from '../faultline'
-import type { FormatterOptions } from './formatter'
+import { format } from '../server.fixture'
 import { type TRPCWireShape as FaultlineShape, passesPlainShapes } from './shape'
-
-/** Formats an error the way tRPC calls the formatter. */
-function format(fl: { errorFormatter: (opts: FormatterOptions) => unknown }, thrown: unknown, path = 'p') {
-  const error = thrown instanceof TRPCError ? thrown : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: thrown })
-  return fl.errorFormatter({
-    error,
-    type: 'query',
-    path,
-    input: { q: 1 },
-    ctx: { requestId: 'r1' },
-    shape: {},
-  }) as FaultlineShape
-}
 
 afterEach(() => {
   vi.unstubAllEnvs()

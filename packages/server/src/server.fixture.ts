@@ -1,0 +1,29 @@
+// Shared by the server's unit tests: a logger that records its lines, and a formatter call as tRPC makes it.
+import { TRPCError } from '@trpc/server'
+import type { Logger } from './engine/log'
+import type { FormatterOptions } from './trpc/formatter'
+import type { TRPCWireShape } from './trpc/shape'
+
+/** A logger that keeps each line as `[level, obj, msg]`. */
+export function recorder() {
+  const lines: [string, Record<string, unknown>, string][] = []
+  const logger: Logger = {
+    info: (o, m) => void lines.push(['info', o as Record<string, unknown>, m]),
+    warn: (o, m) => void lines.push(['warn', o as Record<string, unknown>, m]),
+    error: (o, m) => void lines.push(['error', o as Record<string, unknown>, m]),
+  }
+  return { lines, logger }
+}
+
+/** Formats an error the way tRPC calls the formatter: what is not a TRPCError comes wrapped in one. */
+export function format(fl: { errorFormatter: (opts: FormatterOptions) => unknown }, thrown: unknown, path = 'p') {
+  const error = thrown instanceof TRPCError ? thrown : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: thrown })
+  return fl.errorFormatter({
+    error,
+    type: 'query',
+    path,
+    input: { q: 1 },
+    ctx: { requestId: 'r1' },
+    shape: {},
+  }) as TRPCWireShape
+}
