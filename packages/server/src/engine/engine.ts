@@ -4,7 +4,7 @@ import { buildFailure, type Failure } from './failure'
 import type { FaultCounter, FaultKind } from './faults'
 import type { HandlerInfo } from './handlers'
 import { describe, safeGet } from './inspect'
-import { emit, type FailureScope, type Logger, type ReportEvent } from './log'
+import { emit, type FailureOrigin, type Logger, type ReportEvent } from './log'
 import type { RequestScope, ScopedFailure } from './scope'
 
 /** What the engine is built from: the resolved options of `createFaultline` (see `config.ts`). */
@@ -25,7 +25,7 @@ export interface EngineConfig {
 }
 
 /** Where a failure happened: what handlers, the envelope's `debug`, the log line and the report learn. */
-export interface FailureSite extends FailureScope, HandlerInfo {
+export interface FailureSite extends FailureOrigin, HandlerInfo {
   type: HandlerInfo['type']
   input: unknown
 }

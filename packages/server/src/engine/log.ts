@@ -32,7 +32,7 @@ export interface ReportEvent {
 }
 
 /** Where a failure happened, for the log line and the report. */
-export interface FailureScope {
+export interface FailureOrigin {
   source: FailureSource
   path: string | undefined
   type: string
@@ -57,7 +57,7 @@ function levelOf(c: Classified, status: number): keyof Logger {
 }
 
 /** The one log line of a failure: expected errors without stack, crashes with stack and cause chain. */
-export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScope): [keyof Logger, object, string] {
+export function logLine(c: Classified, envelope: AnyEnvelope, origin: FailureOrigin): [keyof Logger, object, string] {
   const level = levelOf(c, envelope.status)
   // stacks are logged for crashes only
   const original = describe(c.original, !c.handled)
@@ -75,10 +75,10 @@ export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScop
     status: envelope.status,
     handled: c.handled,
     requestId: envelope.requestId,
-    path: scope.path,
-    type: scope.type,
-    source: scope.source,
-    ...scope.extra,
+    path: origin.path,
+    type: origin.type,
+    source: origin.source,
+    ...origin.extra,
     // not `err`: pino's default serializer expects an Error there and rewrites plain objects
     error: err,
   }
@@ -89,7 +89,7 @@ export function logLine(c: Classified, envelope: AnyEnvelope, scope: FailureScop
     obj.contractViolation = true
     obj.reason = c.violation
   }
-  const where = scope.path ? ` on ${scope.path}` : ''
+  const where = origin.path ? ` on ${origin.path}` : ''
   const what = c.violation
     ? ` (contract violation: ${c.violation})`
     : c.handled
@@ -104,11 +104,11 @@ export function emit(
   report: ((event: ReportEvent) => void | Promise<void>) | undefined,
   c: Classified,
   envelope: AnyEnvelope,
-  scope: FailureScope,
+  origin: FailureOrigin,
 ): void {
   if (logger) {
     try {
-      const [level, obj, msg] = logLine(c, envelope, scope)
+      const [level, obj, msg] = logLine(c, envelope, origin)
       logger[level](obj, msg)
     } catch {
       // a broken logger must not break the response; there is nowhere left to say so
@@ -120,11 +120,11 @@ export function emit(
     code: envelope.code,
     status: envelope.status,
     requestId: envelope.requestId,
-    path: scope.path,
-    source: scope.source,
+    path: origin.path,
+    source: origin.source,
     error: c.original,
     envelope,
-    ...scope.extra,
+    ...origin.extra,
   }
   const hookFailed = (cause: unknown) => {
     try {
