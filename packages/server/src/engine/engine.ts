@@ -130,6 +130,7 @@ export function createEngine(cfg: EngineConfig) {
   /** A thrown value's entry in its request's scope, classified the first time it is seen. */
   const seen = (scope: RequestScope, thrown: unknown, site: HandlerInfo): ScopedFailure => {
     const key = failureKey(thrown)
+    scope.failures ??= new Map()
     let entry = scope.failures.get(key)
     if (!entry) {
       entry = { classified: classify(cfg.classify, thrown, site), declaredBy: undefined, failure: undefined }

@@ -21,8 +21,8 @@ export interface ScopedFailure {
  * worked out once whichever hook runs first.
  */
 export class RequestScope {
-  /** Keyed by the thrown value (see `failureKey`). */
-  readonly failures = new Map<unknown, ScopedFailure>()
+  /** Keyed by the thrown value (see `failureKey`); made at the first failure, as most requests have none. */
+  failures: Map<unknown, ScopedFailure> | undefined = undefined
   /** The request's background tasks, when the instance has any (set by the task staging). */
   tasks: object | undefined = undefined
   /** Called by `responseMeta`: a fetch adapter produces its Response right after. */
@@ -39,10 +39,9 @@ export function requestIdOfContext(ctx: unknown): string | undefined {
 
 /** Whether a value is a scope, even one made by another copy of this package. */
 function isScope(value: unknown): value is RequestScope {
-  return (
-    value instanceof RequestScope ||
-    (typeof safeGet(value, 'requestId') === 'string' && safeGet(value, 'failures') instanceof Map)
-  )
+  if (value instanceof RequestScope) return true
+  const failures = safeGet(value, 'failures')
+  return typeof safeGet(value, 'requestId') === 'string' && (failures === undefined || failures instanceof Map)
 }
 
 /** The scope `fl.createContext` put on a context, if any. */
