@@ -6,8 +6,8 @@
 import { type ChildProcess, fork, spawnSync } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import autocannon from 'autocannon'
-import { build } from 'esbuild'
 import superjson from 'superjson'
+import { bundleForNode } from './node-bundle'
 import { median } from './stats'
 
 type Mode = 'plain' | 'faultline'
@@ -44,16 +44,7 @@ const SCENARIOS: Record<string, { method?: string; path: string; body?: string }
 // TypeScript loader and no source maps, which would make every stack trace far dearer.
 const serverFile = new URL('../.generated/http-server.mjs', import.meta.url).pathname
 async function bundleServer() {
-  await build({
-    entryPoints: [new URL('./http-server.ts', import.meta.url).pathname],
-    outfile: serverFile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    conditions: ['@faultline/source'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'warning',
-  })
+  await bundleForNode(new URL('./http-server.ts', import.meta.url), serverFile)
 }
 
 // With two or more cores, each server runs on the last one and the load generator on the others,

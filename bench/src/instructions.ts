@@ -9,11 +9,11 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { build } from 'esbuild'
 import { annotate, groups, selfDifferences } from './instructions/breakdown'
 import { readProfile } from './instructions/callgrind'
 import { BUDGETS, CASE_NAMES, CASES, type CaseName, TASK_GC_BUDGET } from './instructions/cases'
 import { type Job, type JobResult, type Measured, NODE_FLAGS, runJob } from './instructions/run'
+import { bundleForNode } from './node-bundle'
 
 const started = Date.now()
 const env = (name: string, fallback: number) => {
@@ -42,16 +42,7 @@ mkdirSync(outDir, { recursive: true })
 // the worker runs as one bundled JavaScript file on plain node, as a deployed app does (no
 // TypeScript loader, no source maps, which make every stack trace dearer)
 const worker = `${outDir}/worker.mjs`
-await build({
-  entryPoints: [new URL('./instructions/worker.ts', import.meta.url).pathname],
-  outfile: worker,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  conditions: ['@faultline/source'],
-  define: { 'process.env.NODE_ENV': '"production"' },
-  logLevel: 'warning',
-})
+await bundleForNode(new URL('./instructions/worker.ts', import.meta.url), worker)
 
 const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU'
 const valgrindVersion = execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim()
