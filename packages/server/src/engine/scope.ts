@@ -52,13 +52,14 @@ export function scopeOfContext(ctx: unknown): RequestScope | undefined {
 
 // Scopes of failures without a scope on their context (a context factory that threw, a request
 // tRPC refused before any context was made, an app not using `fl.createContext`), found again by
-// the error object every hook receives, and by the request id its context carries: one error
-// object may be thrown by several requests (a shared constant).
-const scopesByError = new WeakMap<object, Map<string | undefined, RequestScope>>()
+// the error object every hook receives. One error object may be thrown by several requests (a
+// shared constant): its scope answers only for the request id it was made for, and the latest
+// request's scope replaces it, so nothing grows with the number of requests.
+const scopesByError = new WeakMap<object, RequestScope>()
 
 /** Gives a failure without a context its request's scope (a context factory threw it). */
 export function adoptScope(error: unknown, scope: RequestScope): void {
-  if (typeof error === 'object' && error !== null) scopesByError.set(error, new Map([[undefined, scope]]))
+  if (typeof error === 'object' && error !== null) scopesByError.set(error, scope)
 }
 
 /**
@@ -70,14 +71,9 @@ export function scopeFor(error: unknown, ctx: unknown, fallbackId: () => string)
   if (own) return own
   const requestId = requestIdOfContext(ctx)
   if (typeof error !== 'object' || error === null) return new RequestScope(requestId ?? fallbackId())
-  let byRequest = scopesByError.get(error)
-  const kept = byRequest?.get(requestId)
-  if (kept) return kept
+  const kept = scopesByError.get(error)
+  if (kept && (requestId === undefined || kept.requestId === requestId)) return kept
   const made = new RequestScope(requestId ?? fallbackId())
-  if (!byRequest) {
-    byRequest = new Map()
-    scopesByError.set(error, byRequest)
-  }
-  byRequest.set(requestId, made)
+  scopesByError.set(error, made)
   return made
 }

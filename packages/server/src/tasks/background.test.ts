@@ -1,10 +1,13 @@
 // Background tasks wired into an instance: what a runner is handed, what the ledger records and
 // answers for status, and what enqueue refuses.
+import { initTRPC } from '@trpc/server'
 import { afterEach, expect, test, vi } from 'vitest'
 import { z } from 'zod'
+import { createFaultline } from '../faultline'
 import { defineTask } from './define'
 import type { TaskJob } from './runner'
-import { app, Bounced, manualRunner, oneTaskApp, quiet, tick } from './tasks.fixture'
+import type { TaskRecord } from './store'
+import { app, Bounced, errors, manualRunner, oneTaskApp, quiet, tick } from './tasks.fixture'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -109,4 +112,33 @@ test('enqueue refuses a payload the transformer cannot carry, and tries only wha
   await expect(go(payloads.refusedKey)).resolves.toMatch(/^task_/)
   // what plain JSON does not cover goes through the transformer, whose word decides
   expect(serialized).toEqual([payloads.bigint, payloads.date, payloads.refusedKey])
+})
+
+test('a task stays queued for status until a slow store holds its first record', async () => {
+  const kept = new Map<string, TaskRecord>()
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const store = {
+    get: (id: string) => kept.get(id),
+    set: async (record: TaskRecord) => {
+      await gate
+      kept.set(record.id, { ...record })
+    },
+    delete: (id: string) => void kept.delete(id),
+  }
+  const hang = defineTask({ name: 'hang', run: () => new Promise(() => {}) })
+  const fl = createFaultline({ errors, logger: false, background: { tasks: [hang], store } })
+  const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+  const router = t.router({
+    go: t.procedure.concat(fl.background).mutation(({ ctx }) => ctx.background.enqueue('hang')),
+  })
+  const id = await t.createCallerFactory(router)({ requestId: 'req_slow_store' }).go()
+  await tick()
+  // the runner has reported `running`, and the store is still writing it
+  expect(await fl.tasks.status(id)).toMatchObject({ status: 'queued' })
+  release()
+  await tick()
+  expect(await fl.tasks.status(id)).toMatchObject({ status: 'running' })
 })

@@ -45,24 +45,30 @@ export function createLedger(opts: {
     engine.fault('tasks', cause, 'faultline: the task store failed to save a record', { taskId: record.id })
 
   /** Writes a record and tells watchers; a promise only when the store's write is one. */
-  const transition = (record: TaskRecord): Promise<void> | undefined => {
+  // a task stays `queued` from its job until the store holds a record of it, however slow the write
+  const saved = (record: TaskRecord) => {
     untaken.delete(record.id)
+    notify(record)
+  }
+  const transition = (record: TaskRecord): Promise<void> | undefined => {
     let saving: Promise<void> | undefined | void
     try {
       saving = store.set(copyOnSave ? { ...record } : record)
     } catch (cause) {
       saveFailed(record, cause)
+      notify(record)
+      return undefined
     }
     if (saving && typeof saving.then === 'function') {
       return saving.then(
-        () => notify(record),
+        () => saved(record),
         (cause) => {
           saveFailed(record, cause)
           notify(record)
         },
       )
     }
-    notify(record)
+    saved(record)
     return undefined
   }
 
