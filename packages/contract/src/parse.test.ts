@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { parseEnvelope } from './parse'
+import { parseEnvelope, withoutPrototypeKeys } from './parse'
 
 const valid = {
   v: 1,
@@ -76,4 +76,12 @@ describe('parseEnvelope', () => {
     const result = parseEnvelope({ ...valid, data: { at, tags, n: 10n } })
     expect(result.ok && result.envelope.data).toEqual({ at, tags, n: 10n })
   })
+})
+
+test('withoutPrototypeKeys copies own fields onto a fresh object, never a key that reaches a prototype', () => {
+  const hostile = JSON.parse('{"a":1,"__proto__":{"polluted":true},"constructor":{"prototype":{}},"b":{"c":2}}')
+  const copy = withoutPrototypeKeys(hostile, (field) => (typeof field === 'number' ? field * 10 : field))
+  expect(copy).toEqual({ a: 10, b: { c: 2 } })
+  expect(Object.keys(copy)).toEqual(['a', 'b'])
+  expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
 })
