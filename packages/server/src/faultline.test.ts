@@ -1,16 +1,10 @@
-import { defineErrors, FaultlineError } from '@faultline/contract'
+import { FaultlineError } from '@faultline/contract'
 import { TRPCError } from '@trpc/server'
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import { z } from 'zod'
 import { handle } from './engine/handlers'
 import { createFaultline } from './faultline'
 import type { ReportEvent } from './options'
-import { format, recorder } from './server.fixture'
-
-const errors = defineErrors({
-  USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
-  SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
-})
+import { errors, format, recorder } from './server.fixture'
 
 afterEach(() => {
   vi.unstubAllEnvs()

@@ -1,14 +1,6 @@
-// Failures outside tRPC: toEnvelope and toProblem.
-import { defineErrors } from '@faultline/contract'
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import { z } from 'zod'
 import { createFaultline } from './faultline'
-import { recorder } from './server.fixture'
-
-const errors = defineErrors({
-  USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
-  SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
-})
+import { errors, recorder } from './server.fixture'
 
 afterEach(() => {
   vi.unstubAllEnvs()

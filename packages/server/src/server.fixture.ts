@@ -1,8 +1,16 @@
-// Shared by the server's unit tests: a logger that records its lines, and a formatter call as tRPC makes it.
+// Shared by the server's unit tests: a catalog, a logger that records its lines, and a formatter call as tRPC makes it.
+import { defineErrors } from '@faultline/contract'
 import { TRPCError } from '@trpc/server'
+import { z } from 'zod'
 import type { Logger } from './engine/log'
 import type { FormatterOptions } from './trpc/formatter'
 import type { TRPCWireShape } from './trpc/shape'
+
+/** A catalog with a data schema, and one whose schema is async (a definition bug). */
+export const errors = defineErrors({
+  USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
+  SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
+})
 
 /** A logger that keeps each line as `[level, obj, msg]`. */
 export function recorder() {
