@@ -1,4 +1,5 @@
-import { expect, test } from 'vitest'
+import type { TaskHost, TaskJob } from '@faultline/server/runner'
+import { expect, test, vi } from 'vitest'
 import { createBullmqRunner } from './runner'
 import { startWorker } from './worker'
 
@@ -17,6 +18,46 @@ test('a worker needs a runner that was given to createFaultline', async () => {
   try {
     expect(() => startWorker(runner)).toThrow(/pass the runner to createFaultline/)
     expect(() => startWorker({} as never)).toThrow(/expects a runner made by createBullmqRunner/)
+  } finally {
+    await runner.close()
+  }
+})
+
+test("a call's one task is added with add, several with addBulk: the same job either way", async () => {
+  const runner = createBullmqRunner({ connection })
+  try {
+    runner.attach({
+      definitions: new Map(),
+      retryPolicy: () => ({ attempts: 4, baseMs: 1, maxMs: 1 }),
+      logInternal: () => {},
+    } as unknown as TaskHost)
+    const add = vi.spyOn(runner.queue, 'add').mockResolvedValue({} as never)
+    const addBulk = vi.spyOn(runner.queue, 'addBulk').mockResolvedValue([])
+    const job = (id: string): TaskJob => ({ id, task: 'send', payload: { n: 1 }, requestId: 'req_1', createdAt: 5 })
+    const opts = (id: string) => ({
+      jobId: id,
+      timestamp: 5,
+      attempts: 4,
+      backoff: { type: 'faultline' },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 3600, count: 10_000 },
+    })
+    const data = { payload: { n: 1 }, requestId: 'req_1' }
+
+    await runner.enqueue([job('task_1')])
+    expect(add).toHaveBeenCalledExactlyOnceWith('send', data, opts('task_1'))
+    expect(addBulk).not.toHaveBeenCalled()
+
+    await runner.enqueue([job('task_2'), job('task_3')])
+    expect(addBulk).toHaveBeenCalledExactlyOnceWith([
+      { name: 'send', data, opts: opts('task_2') },
+      { name: 'send', data, opts: opts('task_3') },
+    ])
+    expect(add).toHaveBeenCalledOnce()
+
+    // Redis refusing the one job rejects the enqueue, as for several: the task is marked failed
+    add.mockRejectedValueOnce(new Error('connection refused'))
+    await expect(runner.enqueue([job('task_4')])).rejects.toThrow('connection refused')
   } finally {
     await runner.close()
   }

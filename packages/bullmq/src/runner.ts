@@ -105,13 +105,15 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     },
     async enqueue(jobs) {
       const h = attached()
-      const added = queue.addBulk(
-        jobs.map((job) => {
-          const data: TaskJobData = { payload: job.payload }
-          if (job.requestId !== undefined) data.requestId = job.requestId
-          return { name: job.task, data, opts: jobOptions(h, job) }
-        }),
-      )
+      const entries = jobs.map((job) => {
+        const data: TaskJobData = { payload: job.payload }
+        if (job.requestId !== undefined) data.requestId = job.requestId
+        return { name: job.task, data, opts: jobOptions(h, job) }
+      })
+      // a call's one task is added on its own: addBulk sends through an ioredis pipeline, and
+      // making one copies every BullMQ script onto it, which costs more than the add itself
+      const only = entries.length === 1 ? entries[0] : undefined
+      const added = only ? queue.add(only.name, only.data, only.opts) : queue.addBulk(entries)
       for (const job of jobs) adding.set(job.id, { job, added })
       try {
         await added
