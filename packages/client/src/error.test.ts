@@ -1,5 +1,5 @@
 import { TRPCClientError } from '@trpc/client'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { FaultlineClientError } from './error'
 import { TransportFailure } from './transport'
 
@@ -36,6 +36,37 @@ describe('FaultlineClientError.from', () => {
     })
     expect(err.data).toEqual(shape.data)
     expect(err.shape).toEqual(shape)
+  })
+
+  test('a rehydrated error captures no stack of its own: its stack names it and its message, and the limit is restored', () => {
+    const limit = Error.stackTraceLimit
+    const err = FaultlineClientError.from(TRPCClientError.from({ error: shape }))
+    expect(Error.stackTraceLimit).toBe(limit)
+    expect(err.stack).toBe('FaultlineClientError: User not found')
+    // an error made directly still captures one
+    expect(new FaultlineClientError(envelope as never).stack).toMatch(/^FaultlineClientError: User not found\n\s+at /)
+  })
+
+  test('where Error.stackTraceLimit cannot be set (frozen intrinsics), rehydrates with a stack as usual', () => {
+    const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')
+    Object.defineProperty(Error, 'stackTraceLimit', { ...limit, writable: false })
+    const frozen = vi.spyOn(Object, 'isFrozen').mockImplementation((value) => value === Error)
+    try {
+      const err = FaultlineClientError.from(TRPCClientError.from({ error: shape }))
+      expect(err.code).toBe('USER_NOT_FOUND')
+      expect(err.stack).toMatch(/^FaultlineClientError: User not found\n\s+at /)
+    } finally {
+      frozen.mockRestore()
+      Object.defineProperty(Error, 'stackTraceLimit', limit as PropertyDescriptor)
+    }
+  })
+
+  test("keeps TRPCClientError's own fields, as its constructor sets them", () => {
+    const cause = new Error('socket')
+    const err = new FaultlineClientError(envelope as never, { cause, meta: { m: 1 } })
+    expect(Object.keys(err).slice(0, 5)).toEqual(['cause', 'shape', 'data', 'meta', 'name'])
+    expect(err).toMatchObject({ cause, meta: { m: 1 }, name: 'FaultlineClientError' })
+    expect(err.data).toBe(err.shape.data)
   })
 
   test('is idempotent', () => {

@@ -46,7 +46,10 @@ export class FaultlineClientError<
   // `out`: both only type readonly members; a declared variance is one the checker need not measure
   out TEnvelope extends AnyEnvelope = AnyEnvelope,
   out TExtra = unknown,
-> extends TRPCClientError<AnyRouter> {
+> extends (Error as unknown as typeof TRPCClientError)<AnyRouter> {
+  // Built as an Error, typed as a TRPCClientError and chained to it below the class: its constructor
+  // defines each field with defineProperty and resets the prototype, dearer than setting them here.
+  declare readonly cause: Error | undefined
   /** tRPC's error shape, the envelope in `data.error`, with every field the server's formatter added. */
   declare readonly shape: WireShape<TEnvelope> & TExtra
   /** The shape's `data`: tRPC's `code` and `httpStatus`, the envelope in `error`, and the formatter's fields. */
@@ -81,14 +84,12 @@ export class FaultlineClientError<
       body?: string | undefined
     } = {},
   ) {
-    // tRPC reads `cause` and `meta` with `?.`, so an undefined one is the same as none
-    super(envelope.message, {
-      cause: opts.cause instanceof Error ? opts.cause : undefined,
-      meta: opts.meta,
-      result: { error: opts.shape ?? shapeOf(envelope) },
-    } as ConstructorParameters<typeof TRPCClientError>[1])
-    // TRPCClientError resets the prototype to its own; restore the subclass
-    Object.setPrototypeOf(this, new.target.prototype)
+    super(envelope.message)
+    // TRPCClientError's fields, as its constructor sets them
+    this.cause = opts.cause instanceof Error ? opts.cause : undefined
+    this.shape = (opts.shape ?? shapeOf(envelope)) as this['shape']
+    this.data = this.shape.data as this['data']
+    this.meta = opts.meta
     this.name = 'FaultlineClientError'
     this[BRAND] = true
     this.envelope = envelope
@@ -115,14 +116,25 @@ export class FaultlineClientError<
     if (!shape || typeof shape !== 'object') return transport(cause)
     const parsed = parseEnvelope(shape.data?.error)
     if (!parsed.ok) return transport(cause, `Malformed error response: ${parsed.reason}`)
-    return new FaultlineClientError(parsed.envelope, {
-      cause: cause.cause,
-      meta: cause.meta,
-      // an envelope was found, so `data` is an object
-      shape: rehydrateShape(shape as { data: object }, parsed.envelope),
-    })
+    // No stack of its own: capturing one would cost more than all the rest of the rehydration. V8
+    // skips it at a limit of 0 (other engines ignore the limit); frozen intrinsics keep theirs.
+    const settable = !Object.isFrozen(Error)
+    const limit = Error.stackTraceLimit
+    try {
+      if (settable) Error.stackTraceLimit = 0
+      return new FaultlineClientError(parsed.envelope, {
+        cause: cause.cause,
+        meta: cause.meta,
+        // an envelope was found, so `data` is an object
+        shape: rehydrateShape(shape as { data: object }, parsed.envelope),
+      })
+    } finally {
+      if (settable) Error.stackTraceLimit = limit
+    }
   }
 }
+// so that instanceof TRPCClientError holds, as for any subclass
+Object.setPrototypeOf(FaultlineClientError.prototype, TRPCClientError.prototype)
 
 function safeJson(value: unknown): string | undefined {
   try {
@@ -147,13 +159,12 @@ function transport(source: unknown, reason?: string): FaultlineClientError<Trans
   const aborted = cause instanceof Error && cause.name === 'AbortError'
   const retryable = !aborted && (status === 0 || status === 502 || status === 503 || status === 504)
   const envelope: TransportEnvelope = { v: 1, code: TRANSPORT_ERROR, status, message, retry: { retryable } }
-  const json = response?.responseJSON
-  const rawBody = failure?.body ?? (json !== undefined ? safeJson(json) : undefined)
+  const rawBody = failure?.body ?? safeJson(response?.responseJSON)
   return new FaultlineClientError(envelope, {
     cause: cause instanceof Error ? cause : source,
-    meta: trpcError?.meta,
+    meta: response,
     // whatever the server sent (a stock tRPC shape, say) did not check: tRPC's fields come from the status
     shape: shapeOf(envelope, keyForStatus(status, aborted)),
-    body: rawBody === undefined ? undefined : truncate(rawBody),
+    body: rawBody && truncate(rawBody),
   })
 }

@@ -27,7 +27,7 @@ function typedFields<T extends object>(raw: object, made: T): T {
  * 200 HTML page) is INTERNAL_SERVER_ERROR, or CLIENT_CLOSED_REQUEST when the
  * caller aborted.
  */
-export function keyForStatus(status: number, aborted = false): TRPCCodeKey {
+export function keyForStatus(status: number, aborted?: boolean): TRPCCodeKey {
   if (status >= 400) return trpcKeyForStatus(status)
   return aborted ? 'CLIENT_CLOSED_REQUEST' : 'INTERNAL_SERVER_ERROR'
 }

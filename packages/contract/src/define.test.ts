@@ -165,6 +165,36 @@ describe('trpcKeyForStatus', () => {
   ])('%i -> %s', (status, key) => {
     expect(trpcKeyForStatus(status)).toBe(key)
   })
+
+  test('gives each status tRPC has a key for that key, and any other the closest', () => {
+    const own: Record<number, string> = {
+      400: 'BAD_REQUEST',
+      401: 'UNAUTHORIZED',
+      402: 'PAYMENT_REQUIRED',
+      403: 'FORBIDDEN',
+      404: 'NOT_FOUND',
+      405: 'METHOD_NOT_SUPPORTED',
+      408: 'TIMEOUT',
+      409: 'CONFLICT',
+      412: 'PRECONDITION_FAILED',
+      413: 'PAYLOAD_TOO_LARGE',
+      415: 'UNSUPPORTED_MEDIA_TYPE',
+      422: 'UNPROCESSABLE_CONTENT',
+      428: 'PRECONDITION_REQUIRED',
+      429: 'TOO_MANY_REQUESTS',
+      499: 'CLIENT_CLOSED_REQUEST',
+      500: 'INTERNAL_SERVER_ERROR',
+      501: 'NOT_IMPLEMENTED',
+      502: 'BAD_GATEWAY',
+      503: 'SERVICE_UNAVAILABLE',
+      504: 'GATEWAY_TIMEOUT',
+    }
+    for (let status = 0; status < 700; status++) {
+      const closest = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST'
+      expect(trpcKeyForStatus(status), String(status)).toBe(own[status] ?? closest)
+      expect(trpcKeyForStatus(status + 0.5), String(status + 0.5)).toBe(closest)
+    }
+  })
 })
 
 describe('FaultlineError.is', () => {

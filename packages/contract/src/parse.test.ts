@@ -85,3 +85,12 @@ test('withoutPrototypeKeys copies own fields onto a fresh object, never a key th
   expect(Object.keys(copy)).toEqual(['a', 'b'])
   expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
 })
+
+test('withoutPrototypeKeys without a map copies the fields as they are', () => {
+  const hostile = JSON.parse('{"a":1,"__proto__":{"polluted":true},"prototype":{},"b":{"c":2}}')
+  const copy = withoutPrototypeKeys(hostile)
+  expect(copy).toEqual({ a: 1, b: { c: 2 } })
+  expect(copy.b).toBe(hostile.b)
+  expect(Object.hasOwn(copy, '__proto__')).toBe(false)
+  expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+})

@@ -21,20 +21,21 @@ function own(obj: Obj, key: string): unknown {
 }
 
 /**
- * A fresh object with the own enumerable fields of `value`, each passed through
- * `map`, minus keys that could reach a prototype when a reader copies or merges it.
+ * A fresh object with the own enumerable fields of `value` (those keyed by a string passed through
+ * `map`), minus keys that could reach a prototype when a reader copies or merges it.
  */
-export function withoutPrototypeKeys(
-  value: object,
-  map: (field: unknown) => unknown = (field) => field,
-): Record<string, unknown> {
-  const out: Obj = {}
-  for (const key of Object.keys(value)) if (!FORBIDDEN_KEYS.has(key)) out[key] = map((value as Obj)[key])
+export function withoutPrototypeKeys(value: object, map?: (field: unknown) => unknown): Record<string, unknown> {
+  // a spread is V8's object clone, far cheaper than adding the fields one by one
+  const out: Obj = { ...value }
+  for (const key of Object.keys(out)) {
+    if (FORBIDDEN_KEYS.has(key)) delete out[key]
+    else if (map) out[key] = map(out[key])
+  }
   return out
 }
 
 // thrown by `sanitize` past MAX_DEPTH; `parseEnvelope` turns it into a reason
-const TOO_DEEP = Symbol('nested too deeply')
+const TOO_DEEP = Symbol()
 
 /**
  * Copies JSON-like data without keys that could pollute prototypes; leaves
@@ -118,7 +119,7 @@ export function parseEnvelope(value: unknown): ParseResult {
     if (!Object.hasOwn(value, key)) continue
     let copy: unknown
     try {
-      copy = sanitize(own(value, key), 0)
+      copy = sanitize(value[key], 0)
     } catch (error) {
       if (error !== TOO_DEEP) throw error
       return bad(`${key} is nested too deeply`)
