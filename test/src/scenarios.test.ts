@@ -119,7 +119,7 @@ describe('scenarios', () => {
     expect(env.message).not.toContain('[')
   })
 
-  test('an output-validation bug answers 500 and is logged as a server bug with its issues', async () => {
+  test('an output-validation bug answers 500 and is logged as a server bug with its issues, no stacks', async () => {
     app = await startApp({ expose: 'safe' })
     const res = await rawQuery(app.url, 'badOutput')
     expect(res.status).toBe(500)
@@ -129,6 +129,11 @@ describe('scenarios', () => {
     expect(app.log.lines[0]).toMatchObject({ level: 'error', obj: { handled: false, path: 'badOutput' } })
     expect(app.log.lines[0]?.obj.reason).toMatch(/output validation failed/)
     expect(app.log.lines[0]?.obj.issues).toEqual([expect.objectContaining({ path: ['id'], code: 'invalid_type' })])
+    // thrown inside tRPC after the procedure returned: no frame of the app's to show
+    const error = app.log.lines[0]?.obj.error as { stack?: string; cause?: { stack?: string }[] } | undefined
+    expect(error).toBeDefined()
+    expect(error?.stack).toBeUndefined()
+    expect(error?.cause?.map((c) => c.stack)).toEqual([undefined])
   })
 
   test('error data that breaks its schema is a server bug: INTERNAL to the client, issues in the log', async () => {
@@ -139,6 +144,8 @@ describe('scenarios', () => {
     expect(app.log.lines[0]?.obj.reason).toMatch(
       /errors\.USER_NOT_FOUND data failed its schema: Validation failed: userId/,
     )
+    // thrown by the app's code: its stack is logged
+    expect((app.log.lines[0]?.obj.error as { stack?: string } | undefined)?.stack).toMatch(/\n\s+at /)
   })
 
   test('RATE_LIMITED sets Retry-After and the retry hint', async () => {

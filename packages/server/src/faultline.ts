@@ -148,7 +148,7 @@ export function createFaultline(
     onError: hooks.onError,
     responseMeta: hooks.responseMeta,
     adapter: hooks.adapter,
-    createContext: (inner, contextOpts = {}) => wrapContext(config, background?.onScope, inner, contextOpts),
+    createContext: (inner, contextOpts = {}) => wrapContext(config, inner, contextOpts),
     faults: () => config.faults.snapshot(),
     toEnvelope: outside.toEnvelope as Faultline<AnyCatalog, false>['toEnvelope'],
     toProblem: outside.toProblem,

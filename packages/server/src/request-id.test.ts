@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import { acceptRequestId, newRequestId, randomId, readHeader } from './request-id'
+import { idMaker } from './random-id'
+import { acceptRequestId, newRequestId, readHeader } from './request-id'
 
 test.each([
   ['abc-123', true],
@@ -21,7 +22,8 @@ test('fresh ids are unique and safe, across the batches their random bytes are d
     expect(id).toMatch(/^req_[0-9a-f]{32}$/)
     expect(acceptRequestId(id)).toBe(id)
   }
-  expect(randomId('task_')).toMatch(/^task_[0-9a-f]{32}$/)
+  expect(idMaker('task_')()).toMatch(/^task_[0-9a-f]{32}$/)
+  expect(() => idMaker('é_')).toThrow(/printable ASCII/)
 })
 
 test('fresh ids use every hex digit in every position: the bytes are random and fully encoded', () => {

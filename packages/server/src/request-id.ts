@@ -1,3 +1,5 @@
+import { idMaker } from './random-id'
+
 /** The header a request id is read from and written to. */
 export const REQUEST_ID_HEADER = 'x-request-id'
 
@@ -36,35 +38,5 @@ export function isHeaderName(name: string): boolean {
   return HEADER_NAME.test(name)
 }
 
-// Random bytes are drawn for 256 ids at a time, and each id is built as one flat string. An id is
-// made for every request: taking randomUUID's string apart and joining it again cost three times as
-// much, and a joined string must be flattened again before the id check reads it.
-const ID_BYTES = 16
-const IDS_PER_DRAW = 256
-const random = new Uint8Array(ID_BYTES * IDS_PER_DRAW)
-let drawn = IDS_PER_DRAW
-const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
-const charCodes: number[] = []
-
-/** `prefix` and 32 hex digits: 128 random bits from Web Crypto's `getRandomValues`. */
-export function randomId(prefix: string): string {
-  if (drawn === IDS_PER_DRAW) {
-    globalThis.crypto.getRandomValues(random)
-    drawn = 0
-  }
-  const at = drawn++ * ID_BYTES
-  let n = 0
-  for (let i = 0; i < prefix.length; i++) charCodes[n++] = prefix.charCodeAt(i)
-  for (let i = 0; i < ID_BYTES; i++) {
-    const byte = random[at + i] as number
-    charCodes[n++] = HEX_DIGITS[byte >> 4] as number
-    charCodes[n++] = HEX_DIGITS[byte & 15] as number
-  }
-  charCodes.length = n
-  return String.fromCharCode(...charCodes)
-}
-
 /** A fresh request id: `req_` and 32 hex digits. */
-export function newRequestId(): string {
-  return randomId('req_')
-}
+export const newRequestId: () => string = idMaker('req_')

@@ -20,6 +20,11 @@ export interface Classified {
   reason?: string
   /** Schema issues behind a server bug (output validation, bad error data), for the log only. */
   bugIssues?: Issue[]
+  /**
+   * Logged without stacks: they hold no frame of the app's (output validation fails inside tRPC,
+   * after the procedure returned); the path and the issues say where and what.
+   */
+  stackless?: true
   /** Why this error breaks the procedure's declaration, when it does. */
   violation?: string
   /** When an error handler threw or returned something other than a catalog error: what it threw or returned. */
@@ -199,12 +204,14 @@ export function classify(cfg: ClassifyConfig, thrown: unknown, info: HandlerInfo
     const issues = issuesOf(cause)
     if (issues && trpc.code === 'BAD_REQUEST') return validationFailure(cfg, issues, cause, info)
     if (issues && trpc.code === 'INTERNAL_SERVER_ERROR' && trpc.message === OUTPUT_VALIDATION_MESSAGE) {
-      return internal(
+      const out = internal(
         cfg,
         trpc,
         'output validation failed: the procedure returned data its .output() schema rejects',
         issues,
       )
+      out.stackless = true
+      return out
     }
   }
 

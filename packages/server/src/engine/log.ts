@@ -59,11 +59,12 @@ function levelOf(c: Classified, status: number): keyof Logger {
 /** The one log line of a failure: expected errors without stack, crashes with stack and cause chain. */
 export function logLine(c: Classified, envelope: AnyEnvelope, origin: FailureOrigin): [keyof Logger, object, string] {
   const level = levelOf(c, envelope.status)
-  // stacks are logged for crashes only
-  const original = describe(c.original, !c.handled)
+  // stacks are logged for crashes whose stacks can point at the app
+  const withStacks = !c.handled && !c.stackless
+  const original = describe(c.original, withStacks)
   // a validator's own message is a JSON dump of its issues; the summary says the same in one line
   const err: Record<string, unknown> = { type: original.name, message: c.issues ? c.message : original.message }
-  const causes = causeChain(c.original, !c.handled)
+  const causes = causeChain(c.original, withStacks)
   if (c.handled) {
     if (causes.length) err.cause = causes.map(({ name, message }) => ({ type: name, message }))
   } else {

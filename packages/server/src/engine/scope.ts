@@ -23,12 +23,26 @@ export interface ScopedFailure {
 export class RequestScope {
   /** Keyed by the thrown value (see `failureKey`); made at the first failure, as most requests have none. */
   failures: Map<unknown, ScopedFailure> | undefined = undefined
-  /** The request's background tasks, when the instance has any (set by the task staging). */
+  /** The request's background tasks: made by the task staging when a call commits the first one. */
   tasks: object | undefined = undefined
-  /** Called by `responseMeta`: a fetch adapter produces its Response right after. */
-  responseProduced: (() => void) | undefined = undefined
+  /** Whether `responseMeta` has run: a fetch adapter produces its Response right after. */
+  responseProduced = false
+  /** Told once the response is produced (the request's tasks wait for it). */
+  onResponseProduced: (() => void) | undefined = undefined
 
-  constructor(readonly requestId: string) {}
+  constructor(
+    readonly requestId: string,
+    /** What the adapter gave the context factory (its request and response), when a factory made this scope. */
+    readonly adapterOpts: object | undefined = undefined,
+    /** The context factory's `waitUntil`, which keeps a serverless invocation alive for the request's tasks. */
+    readonly waitUntil: ((promise: Promise<void>) => void) | undefined = undefined,
+  ) {}
+
+  /** `responseMeta` ran: the Response is made next. */
+  produced(): void {
+    this.responseProduced = true
+    this.onResponseProduced?.()
+  }
 }
 
 /** The request id a context carries (`fl.createContext` puts it there), if it is a safe one. */

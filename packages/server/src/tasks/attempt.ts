@@ -1,6 +1,7 @@
 import { type AnyEnvelope, FaultlineError } from '@faultline/contract'
 import { whenAborted } from './abort'
 import type { RetryPolicy, TaskContext } from './define'
+import { nextTurn } from './next-turn'
 import { checkPayload, type TaskRegistry } from './registry'
 import type { AttemptOutcome, TaskJob } from './runner'
 
@@ -35,10 +36,6 @@ function attemptContext(job: TaskJob, task: string, attempt: number) {
   }
   return { context, abort }
 }
-
-// a macrotask where there is one (not in every worker runtime)
-const nextTurn: (fn: () => void) => void =
-  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0)
 
 /**
  * Whether a failure is tried again, and after how long: when its envelope is retryable and the

@@ -5,8 +5,7 @@ import type { Engine } from '../engine/engine'
 import { describe, safeGet } from '../engine/inspect'
 import { isPlainJson } from '../engine/plain-json'
 import { type RequestScope, scopeOfContext } from '../engine/scope'
-import { randomId } from '../request-id'
-import type { CreateContextOptions } from '../trpc/context'
+import { idMaker } from '../random-id'
 import { runAttempt } from './attempt'
 import type { AnyTaskDefinition } from './define'
 import { inProcessRunner } from './in-process'
@@ -18,18 +17,13 @@ import type { DrainResult, TaskHost, TaskJob } from './runner'
 import { type Background, callBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
 import type { TaskRecord } from './store'
 
+const newTaskId = idMaker('task_')
+
 type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
   ? O extends { errorFormatter?: infer F }
     ? F
     : never
   : never
-
-/** The request's task state, whichever copy of this package made the scope. */
-function tasksOf(scope: RequestScope | undefined): RequestTasks | undefined {
-  const tasks = scope?.tasks
-  if (tasks instanceof RequestTasks) return tasks
-  return typeof safeGet(tasks, 'commit') === 'function' ? (tasks as RequestTasks) : undefined
-}
 
 /**
  * Background tasks of an instance, wired: the registry of definitions, the runner, the ledger of
@@ -68,7 +62,7 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
       } catch (cause) {
         throw new TypeError(`enqueue: the payload of ${name} cannot be serialized: ${describe(cause).message}`)
       }
-      const job: TaskJob = { id: randomId('task_'), task: name, payload, requestId, createdAt: Date.now() }
+      const job: TaskJob = { id: newTaskId(), task: name, payload, requestId, createdAt: Date.now() }
       runner.check?.(job)
       const task = new PreparedTask(job)
       prepared.add(task)
@@ -142,6 +136,19 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
     return { interrupted }
   }
 
+  /** The request's task state, made at its first task; whichever copy of this package made the scope. */
+  const tasksOf = (scope: RequestScope | undefined): RequestTasks | undefined => {
+    if (!scope) return undefined
+    const state = scope.tasks
+    if (state instanceof RequestTasks) return state
+    if (state === undefined) {
+      const made = requestTasks(desk, scope)
+      scope.tasks = made
+      return made
+    }
+    return typeof safeGet(state, 'commit') === 'function' ? (state as RequestTasks) : undefined
+  }
+
   const tasks: TasksControl = { status: ledger.get, watch: ledger.watch, drain, failures: ledger.failures }
 
   // pieces built on a root of their own: apps join them with `.concat()` or nest the router
@@ -168,11 +175,5 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
     piece,
     router,
     tasks,
-    /** Gives each request's scope its task state (`fl.createContext` calls it). */
-    onScope(scope: RequestScope, contextOpts: object, options: CreateContextOptions) {
-      const state = requestTasks(desk, contextOpts, options.waitUntil)
-      scope.tasks = state.tasks
-      scope.responseProduced = state.responseProduced
-    },
   }
 }

@@ -1,4 +1,6 @@
+import type { RequestScope } from '../engine/scope'
 import type { AnyTaskDefinition, inferTaskPayload, TaskMap } from './define'
+import { nextTurn } from './next-turn'
 import type { TaskJob } from './runner'
 
 /** Queues background tasks from a procedure: `ctx.background.enqueue('send-receipt', { orderId })`. */
@@ -117,48 +119,36 @@ export function callBackground(desk: TaskDesk, requestId: string | undefined) {
       }
       // without the createContext wrapper there is no hand-off signal: start on the next turn
       if (request) request.commit(tasks)
-      else if (tasks.length > 0) setTimeout(() => void desk.commit(tasks), 0)
+      else if (tasks.length > 0) nextTurn(() => void desk.commit(tasks))
     },
   }
 }
 
 /**
- * A request's task state, and how it learns that the response has gone: a node HTTP response's
- * `finish` (or `close`, when the client went away); for fetch adapters, `responseProduced`, which
- * `responseMeta` calls right before the Response is made; on the next turn otherwise (a WebSocket
- * connection). Nothing is watched until a call commits a task.
+ * A request's task state, made when a call commits its first task, and how it learns that the
+ * response has gone: a node HTTP response's `finish` (or `close`, when the client went away); for
+ * fetch adapters, the scope's `produced()`, which `responseMeta` calls right before the Response is
+ * made; on the next turn otherwise (a server-side caller, a WebSocket connection).
  */
-export function requestTasks(
-  desk: TaskDesk,
-  opts: object,
-  waitUntil: ((promise: Promise<void>) => void) | undefined,
-): { tasks: RequestTasks; responseProduced?: () => void } {
+export function requestTasks(desk: TaskDesk, scope: RequestScope): RequestTasks {
   type NodeResponse = { once?: unknown; writeHead?: unknown; writableFinished?: unknown; destroyed?: unknown }
-  const o = opts as { res?: NodeResponse & { raw?: NodeResponse }; resHeaders?: unknown }
+  const o = (scope.adapterOpts ?? {}) as { res?: NodeResponse & { raw?: NodeResponse }; resHeaders?: unknown }
   // Fastify wraps the node response as `reply.raw`
   const res = o.res && typeof o.res.writeHead !== 'function' && o.res.raw ? o.res.raw : o.res
   if (res && typeof res.once === 'function' && typeof res.writeHead === 'function') {
     const once = res.once.bind(res) as (event: string, fn: () => void) => void
-    const tasks = new RequestTasks(desk, waitUntil, (handOff) => {
+    return new RequestTasks(desk, scope.waitUntil, (handOff) => {
       if (res.writableFinished === true || res.destroyed === true) return handOff()
       once('finish', handOff)
       // the client went away: the procedure's work is done, so its tasks still run
       once('close', handOff)
     })
-    return { tasks }
   }
   if (o.resHeaders instanceof Headers) {
-    let produced = false
-    let pending: (() => void) | undefined
-    const tasks = new RequestTasks(desk, waitUntil, (handOff) => {
-      if (produced) setTimeout(handOff, 0)
-      else pending = handOff
+    return new RequestTasks(desk, scope.waitUntil, (handOff) => {
+      if (scope.responseProduced) nextTurn(handOff)
+      else scope.onResponseProduced = () => nextTurn(handOff)
     })
-    const responseProduced = () => {
-      produced = true
-      if (pending) setTimeout(pending, 0)
-    }
-    return { tasks, responseProduced }
   }
-  return { tasks: new RequestTasks(desk, waitUntil, (handOff) => setTimeout(handOff, 0)) }
+  return new RequestTasks(desk, scope.waitUntil, nextTurn)
 }

@@ -46,7 +46,7 @@ export function createAdapterHooks(engine: Engine, config: Config) {
   const responseMeta = (opts: ResponseMetaOptions): ResponseMeta => {
     const own = scopeOfContext(opts.ctx)
     // a fetch adapter produces its Response right after this returns: the request's tasks may start
-    own?.responseProduced?.()
+    own?.produced()
     const headers = new Headers()
     let requestId = own?.requestId
     for (const error of opts.errors ?? []) {

@@ -11,22 +11,18 @@ export interface CreateContextOptions {
   waitUntil?: (promise: Promise<void>) => void
 }
 
-/** Called with each request's new scope, to add what the instance keeps per request (its tasks). */
-export type ScopeHook = (scope: RequestScope, opts: object, contextOpts: CreateContextOptions) => void
-
 /**
  * Wraps a context factory: each request gets its scope (its request id, and its failures) on the
  * context, and `requestId` beside it, even when the factory throws.
  */
 export function wrapContext<TOpts extends object, TCtx extends object>(
   config: Config,
-  onScope: ScopeHook | undefined,
   inner: ContextFn<TOpts, TCtx> | undefined,
   contextOpts: CreateContextOptions,
 ): (opts: TOpts) => Promise<TCtx & { requestId: string }> {
   return async (opts) => {
     const requestId = acceptRequestId(readRequestHeader(opts, config.requestIdHeader)) ?? newRequestId()
-    const scope = new RequestScope(requestId)
+    const scope = new RequestScope(requestId, opts, contextOpts.waitUntil)
     let ctx: TCtx
     try {
       ctx = inner ? await inner(opts) : ({} as TCtx)
@@ -38,7 +34,6 @@ export function wrapContext<TOpts extends object, TCtx extends object>(
     const withId = withRequestId(ctx, requestId)
     // set by plain assignment: Object.defineProperty made the key read-only and slower to spread
     ;(withId as Record<symbol, unknown>)[SCOPE] = scope
-    onScope?.(scope, opts, contextOpts)
     return withId
   }
 }
