@@ -5,7 +5,8 @@
 // CASES (comma-separated names, see instructions/cases.ts), TRANSFORMERS (json,superjson), ROUNDS
 // (mixed warm-up rounds, default 300), FOCUS (warm-up calls of a case before its window, default
 // 1000), COUNTED (calls in a window, default 300) and JOBS (processes at once, default the number
-// of CPUs) narrow or change the run; CHECK=1 exits non-zero when a budget is missed.
+// of CPUs) narrow or change the run; CHECK=1 exits non-zero when a budget is missed; OUT (a
+// folder, default bench/.generated/instructions) is where the callgrind files and results.json go.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -37,7 +38,7 @@ for (const t of transformers) if (t !== 'json' && t !== 'superjson') fail(`unkno
 ensureValgrind()
 
 const root = new URL('../', import.meta.url).pathname
-const outDir = `${root}.generated/instructions`
+const outDir = process.env.OUT ?? `${root}.generated/instructions`
 mkdirSync(outDir, { recursive: true })
 // the worker runs as one bundled JavaScript file on plain node, as a deployed app does (no
 // TypeScript loader, no source maps, which make every stack trace dearer)

@@ -84,8 +84,15 @@ export function buildServer(side: Side, transformer: Transformer) {
     return { queued: true }
   }
 
+  // the same procedure behind a middleware that adds to the context: Faultline's gives each call
+  // `ctx.background`, plain tRPC's the one-line middleware any such addition takes
+  const throughMiddleware =
+    side === 'faultline' ? withBackground : t.procedure.use(({ next }) => next({ ctx: { background: undefined } }))
+  const user = () => ({ id: 'u_1', name: 'Ada', roles: ['admin', 'author'] })
+
   const router = t.router({
-    ok: t.procedure.query(() => ({ id: 'u_1', name: 'Ada', roles: ['admin', 'author'] })),
+    ok: t.procedure.query(user),
+    okThroughMiddleware: throughMiddleware.query(user),
     declared: declaring.query(() => {
       if (side === 'faultline') throw errors.USER_NOT_FOUND({ userId: 'u_404' })
       throw new TRPCError({ code: 'NOT_FOUND', message: 'User not found' })
@@ -121,9 +128,9 @@ export function buildServer(side: Side, transformer: Transformer) {
   const handle = (req: Request) => fetchRequestHandler({ endpoint: '/trpc', req, router, ...hooks })
   // in process without an adapter: tRPC's caller, on a context made as the adapter would make it
   const makeContext = side === 'faultline' ? fl.createContext() : async () => ({ requestId: 'r' })
-  const caller = async (path: 'ok' | 'queueFailing' | 'queueSucceeding') => {
+  const caller = async (path: 'ok' | 'okThroughMiddleware' | 'queueFailing' | 'queueSucceeding') => {
     const procedures = router.createCaller(await makeContext({}))
-    return path === 'ok' ? procedures.ok() : procedures[path]()
+    return procedures[path]()
   }
   /** Waits for every queued task to finish. */
   const drain = async () => {

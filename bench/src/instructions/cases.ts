@@ -31,7 +31,7 @@ export interface FetchCase extends CaseBase {
 /** A call through tRPC's `createCaller`: no adapter and no formatter (success and tasks only). */
 export interface CallerCase extends CaseBase {
   kind: 'caller'
-  path: 'ok' | 'queueFailing' | 'queueSucceeding'
+  path: 'ok' | 'okThroughMiddleware' | 'queueFailing' | 'queueSucceeding'
 }
 /** The client rehydrating the error a Faultline server sent for a procedure. */
 export interface ClientCase extends CaseBase {
@@ -133,6 +133,14 @@ export const CASES = {
     kind: 'caller',
     label: 'success (createCaller)',
     path: 'ok',
+    logLines: 0,
+    budget: 'success',
+    transformers: both,
+  },
+  middlewareCaller: {
+    kind: 'caller',
+    label: 'success through a context middleware (createCaller)',
+    path: 'okThroughMiddleware',
     logLines: 0,
     budget: 'success',
     transformers: both,

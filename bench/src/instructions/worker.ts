@@ -55,12 +55,12 @@ const handOver = (line: string, flag: string) => {
   }
 }
 
-// One event-loop turn after each call that queued a task, on both sides: a 0 ms timer (made after
-// the task's hand-off timer, so it fires after it), then setImmediate (after the attempt the hand-off
-// started with setImmediate). Each task runs to its log line before the next call.
+// Two event-loop turns after each call that queued a task, on both sides: a setImmediate made
+// after the task's hand-off (queued during the call), then one made after the attempt the hand-off
+// started on a turn of its own. Each task runs to its log line before the next call.
 const turn = () =>
   new Promise<void>((resolve) => {
-    setTimeout(() => setImmediate(resolve), 0)
+    setImmediate(() => setImmediate(resolve))
   })
 
 const server = buildServer(side as Side, transformer as Transformer)
