@@ -1,7 +1,7 @@
 // BullMQ runner against raw BullMQ: tasks per second through Faultline's @faultline/bullmq runner
 // and through a plain BullMQ Queue and Worker doing the same work, on one redis-server, side by
 // side, with Redis commands per task. Run: pnpm bench:bullmq. It starts its own redis-server
-// (scripts/ensure-redis.sh installs Debian's when it is missing) and stops it at the end.
+// (`bash scripts/ensure-redis.sh` installs Debian's when it is missing) and stops it at the end.
 //
 // TASKS tasks per phase (default 2000); ROUNDS measured rounds (5) after WARMUP unmeasured ones (1);
 // CONCURRENCY jobs each worker runs at once (10, Faultline's default); OUTCOMES=succeeds,fails
@@ -17,8 +17,9 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { Redis } from 'ioredis'
+import { startRedis } from '../../test/src/fixtures/redis'
 import type { Closed, Request, Sample, Timed } from './bullmq/child'
-import { commandCounts, redisCpuMicros, startRedisServer } from './bullmq/redis'
+import { commandCounts, redisCpuMicros } from './bullmq/redis'
 import { commandsTables, type PhaseResult, type Round, ratesTable } from './bullmq/report'
 import { ATTEMPTS, type Outcome, type Side } from './bullmq/sides'
 import { bundleForNode } from './node-bundle'
@@ -90,7 +91,7 @@ async function startSide(side: Side): Promise<ChildProcess> {
 }
 
 await bundleForNode(new URL('./bullmq/child.ts', import.meta.url), childFile, { external: ['bullmq', 'ioredis'] })
-const server = await startRedisServer()
+const server = await startRedis()
 const redis = new Redis({ host: '127.0.0.1', port: server.port })
 const children: Partial<Record<Side, ChildProcess>> = {}
 
