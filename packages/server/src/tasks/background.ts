@@ -14,7 +14,7 @@ import type { BackgroundOptions, TasksControl } from './options'
 import { checkPayload, createRegistry } from './registry'
 import { requireTask, taskIdInput, watchTask } from './router'
 import type { DrainResult, TaskHost, TaskJob } from './runner'
-import { type Background, callBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
+import { type Background, CallBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
 import type { TaskRecord } from './store'
 
 const newTaskId = idMaker('task_')
@@ -155,10 +155,10 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   const tt = initTRPC.context<object>().create({ errorFormatter })
   const piece = tt.procedure.use(async ({ ctx, next, type }) => {
     const c = ctx as { requestId?: unknown }
-    const call = callBackground(desk, typeof c.requestId === 'string' ? c.requestId : undefined)
-    const result = await next({ ctx: { background: call.background as Background<TTasks> } })
+    const call = new CallBackground(desk, typeof c.requestId === 'string' ? c.requestId : undefined)
+    const result = await next({ ctx: { background: call as Background<TTasks> } })
     // a subscription's response lasts as long as the subscription: its tasks do not wait for it
-    call.settle(result.ok, type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx)))
+    CallBackground.settle(call, result.ok, () => (type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx))))
     return result
   })
 
