@@ -1,5 +1,5 @@
 // Global set-up of the `adoption` tests: packs every package under packages/ once, as `pnpm pack`
-// would for a release (prepack builds it, `workspace:` ranges become versions), into a temp dir.
+// does for a release (prepack builds it from a clean dist, `workspace:` ranges become versions).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,6 +39,8 @@ async function pack(dir: string, into: string): Promise<Packed> {
   const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string }
   const out = join(into, name.replace('/', '+'))
   mkdirSync(out)
+  // as in a fresh clone: the tarball then has a dist only if prepack builds one
+  rmSync(join(dir, 'dist'), { recursive: true, force: true })
   const ran = await exec('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', out], { cwd: dir })
   const tarballs = readdirSync(out).filter((file) => file.endsWith('.tgz'))
   if (ran.status !== 0 || tarballs.length !== 1) {
