@@ -84,16 +84,17 @@ describe.each(HTTP_ADAPTERS)('%s over HTTP', (_name, start) => {
 
   const input = (value: unknown) => `input=${encodeURIComponent(JSON.stringify(value))}`
 
+  const GET = {}
+  const POST = { method: 'POST', headers: { 'content-type': 'application/json' } }
   test.each([
-    ['a declared error', `missing?${input({ id: 'u_1' })}`, 404, 'USER_NOT_FOUND'],
-    ['invalid input', `missing?${input({ id: 7 })}`, 400, 'VALIDATION_FAILED'],
-    ['an unknown procedure', 'nowhere', 404, 'NOT_FOUND'],
-    ['a query called with POST', 'missing', 405, 'METHOD_NOT_SUPPORTED'],
-    ['a rate limit', 'limited', 429, 'RATE_LIMITED'],
-    ['a crash', 'crash', 500, 'INTERNAL'],
-  ])('%s: the HTTP status is the envelope status', async (_what, path, status, code) => {
-    const post = path === 'missing'
-    const res = await http(path, post ? { method: 'POST', headers: { 'content-type': 'application/json' } } : {})
+    ['a declared error', `missing?${input({ id: 'u_1' })}`, GET, 404, 'USER_NOT_FOUND'],
+    ['invalid input', `missing?${input({ id: 7 })}`, GET, 400, 'VALIDATION_FAILED'],
+    ['an unknown procedure', 'nowhere', GET, 404, 'NOT_FOUND'],
+    ['a query called with POST', 'missing', POST, 405, 'METHOD_NOT_SUPPORTED'],
+    ['a rate limit', 'limited', GET, 429, 'RATE_LIMITED'],
+    ['a crash', 'crash', GET, 500, 'INTERNAL'],
+  ])('%s: the HTTP status is the envelope status', async (_what, path, init, status, code) => {
+    const res = await http(path, init)
     expect(res.status).toBe(status)
     const body = (await res.json()) as { error: { data: { error: { code: string; status: number } } } }
     expect(body.error.data.error).toMatchObject({ code, status })
