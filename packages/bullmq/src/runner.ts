@@ -108,6 +108,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
       const entries = jobs.map((job) => {
         const data: TaskJobData = { payload: job.payload }
         if (job.requestId !== undefined) data.requestId = job.requestId
+        if (job.carrier !== undefined) data.carrier = job.carrier
         return { name: job.task, data, opts: jobOptions(h, job) }
       })
       // a call's one task is added on its own: addBulk sends through an ioredis pipeline, and

@@ -1,5 +1,5 @@
 import { type AnyEnvelope, FaultlineError } from '@faultline/contract'
-import type { TaskHost, TaskJob, TaskRecord, TaskStatus } from '@faultline/server/runner'
+import type { TaskCarrier, TaskHost, TaskJob, TaskRecord, TaskStatus } from '@faultline/server/runner'
 import type { ConnectionOptions, Job, JobState, Queue } from 'bullmq'
 
 /**
@@ -11,6 +11,8 @@ export interface TaskJobData {
   /** The payload as given to `enqueue`; the worker checks it against the task's schema again. */
   payload?: unknown
   requestId?: string
+  /** The context captured as the task was queued (`taskContext.capture`: a trace's `traceparent`, …). */
+  carrier?: TaskCarrier
   /** The envelope of the last failure (already logged and reported). */
   error?: AnyEnvelope
   /** The attempt `error` belongs to. */
@@ -42,13 +44,15 @@ export const internals = new WeakMap<object, RunnerInternals>()
 
 /** The job's task, as Faultline's engine runs it. */
 export function taskOf(job: TaskQueueJob): TaskJob {
-  return {
+  const task = {
     id: String(job.id),
     task: job.name,
     payload: job.data.payload,
     requestId: job.data.requestId,
     createdAt: job.timestamp,
   }
+  const { carrier } = job.data
+  return carrier ? { ...task, carrier } : task
 }
 
 const STATUS: Record<JobState, TaskStatus> = {

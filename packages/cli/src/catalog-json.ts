@@ -76,7 +76,8 @@ export class CliError extends Error {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a plain JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
@@ -88,6 +89,11 @@ export function parseCatalogJson(text: string, source: string): CatalogJson {
   } catch (cause) {
     throw new CliError(`${source} is not JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
   }
+  return checkCatalogJson(value, source)
+}
+
+/** Checks that a value is an exported catalog, saying exactly what is wrong with a malformed one. */
+export function checkCatalogJson(value: unknown, source: string): CatalogJson {
   if (!isRecord(value) || value.faultline !== 1) {
     throw new CliError(`${source} is not a Faultline catalog export (expected "faultline": 1 at the top)`)
   }

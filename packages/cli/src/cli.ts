@@ -7,12 +7,16 @@ import { compareCatalogs } from './check'
 import { catalogToMarkdown } from './docs'
 import { catalogToModule } from './generate'
 import { findExports, loadSource } from './load'
+import { mergeErrorContract } from './openapi'
 
 export const USAGE = `faultline: the error catalog as a contract
 
   faultline export <module> [--catalog <name>] [--router <name>] [--out <file>]
       the catalog a TypeScript or JavaScript module exports, as JSON (with each
       procedure's declared codes when it also exports a router, or --router names one)
+  faultline export <module | catalog.json> --openapi <openapi.json> [--out <file>]
+      the OpenAPI 3.1 document (trpc-to-openapi's) with the error contract added:
+      a response per code, and each procedure's operation answering with its codes
   faultline docs <catalog.json> [--out <file>] [--title <text>]
       a Markdown error reference
   faultline generate <catalog.json> [--out <file>]
@@ -30,14 +34,33 @@ export interface CliIO {
   load?: (file: string, cwd: string) => Promise<Record<string, unknown>>
 }
 
-function readCatalog(file: string, cwd: string): CatalogJson {
-  let text: string
+function readText(file: string, cwd: string): string {
   try {
-    text = readFileSync(resolve(cwd, file), 'utf8')
+    return readFileSync(resolve(cwd, file), 'utf8')
   } catch {
     throw new CliError(`${file} cannot be read`)
   }
-  return parseCatalogJson(text, file)
+}
+
+function readCatalog(file: string, cwd: string): CatalogJson {
+  return parseCatalogJson(readText(file, cwd), file)
+}
+
+function readJson(file: string, cwd: string): unknown {
+  try {
+    return JSON.parse(readText(file, cwd))
+  } catch (cause) {
+    if (cause instanceof CliError) throw cause
+    throw new CliError(`${file} is not JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
+  }
+}
+
+/** The contract of a module (its catalog and router), or of a catalog already exported as JSON. */
+async function exportContract(file: string, values: Record<string, string | undefined>, io: CliIO) {
+  if (file.endsWith('.json')) return readCatalog(file, io.cwd)
+  const mod = await (io.load ?? loadSource)(file, io.cwd)
+  const { catalog, router } = findExports(mod, file, { catalog: values.catalog, router: values.router })
+  return catalogToJson(catalog, router ? await inspectDeclarations(router) : undefined)
 }
 
 function emit(io: CliIO, out: string | undefined, text: string) {
@@ -63,15 +86,29 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       case 'export': {
         const { values, positionals } = parse(
           args,
-          { catalog: { type: 'string' }, router: { type: 'string' }, out: { type: 'string' } },
+          {
+            catalog: { type: 'string' },
+            router: { type: 'string' },
+            out: { type: 'string' },
+            openapi: { type: 'string' },
+          },
           1,
           command,
         )
         const file = positionals[0] as string
-        const mod = await (io.load ?? loadSource)(file, io.cwd)
-        const { catalog, router } = findExports(mod, file, { catalog: values.catalog, router: values.router })
-        const json = catalogToJson(catalog, router ? await inspectDeclarations(router) : undefined)
-        emit(io, values.out, `${JSON.stringify(json, null, 2)}\n`)
+        const contract = await exportContract(file, values, io)
+        if (values.openapi === undefined) {
+          emit(io, values.out, `${JSON.stringify(contract, null, 2)}\n`)
+          return 0
+        }
+        const merged = mergeErrorContract(readJson(values.openapi, io.cwd), contract, {
+          document: values.openapi,
+          contract: file,
+        })
+        for (const operation of merged.unmatched) {
+          io.stderr(`note: ${operation} is no procedure of ${file} (by operationId); its responses are unchanged\n`)
+        }
+        emit(io, values.out, `${JSON.stringify(merged.document, null, 2)}\n`)
         return 0
       }
       case 'docs': {

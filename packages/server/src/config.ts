@@ -6,11 +6,14 @@ import { describe } from './engine/inspect'
 import { createConsoleLogger } from './engine/log'
 import type { FaultlineOptions } from './options'
 import { isHeaderName, REQUEST_ID_HEADER } from './request-id'
+import type { TaskContextHooks } from './tasks/context'
 
 /** The options of `createFaultline`, checked and resolved once. */
 export interface Config extends EngineConfig {
   /** The transformer given to `initTRPC.create`, if any. */
   readonly transformer: { serialize(value: unknown): unknown } | undefined
+  /** Carries context from where tasks are queued to where they run. */
+  readonly taskContext: TaskContextHooks | undefined
 }
 
 function currentNodeEnv(): string | undefined {
@@ -49,8 +52,9 @@ export function resolveConfig<TCatalog extends AnyCatalog>(options: FaultlineOpt
       `createFaultline: requestIdHeader ${JSON.stringify(requestIdHeader)} is not a valid header name`,
     )
   }
-  const { transformer } = options
+  const { transformer, taskContext } = options
   if (transformer) checkTransformer(transformer)
+  if (taskContext !== undefined) checkTaskContext(taskContext)
   const faults = createFaultCounter()
   return Object.freeze({
     catalog: options.errors,
@@ -72,6 +76,7 @@ export function resolveConfig<TCatalog extends AnyCatalog>(options: FaultlineOpt
     serialize: transformer ? (v: unknown) => transformer.serialize(v) : (v: unknown) => JSON.stringify(v),
     traceId: options.traceId,
     transformer,
+    taskContext,
   })
 }
 
@@ -100,5 +105,18 @@ function checkTransformer(transformer: { serialize(value: unknown): unknown }): 
     throw new TypeError(
       `createFaultline: the transformer cannot serialize a plain error response (${name}: ${message}); tRPC could answer no request with it`,
     )
+  }
+}
+
+/** Fails at startup when `taskContext` is not an object of the two optional hooks. */
+function checkTaskContext(hooks: TaskContextHooks): void {
+  if (typeof hooks !== 'object' || hooks === null) {
+    throw new TypeError(`createFaultline: taskContext must be an object of { capture, around }; got ${String(hooks)}`)
+  }
+  for (const name of ['capture', 'around'] as const) {
+    const hook: unknown = hooks[name]
+    if (hook !== undefined && typeof hook !== 'function') {
+      throw new TypeError(`createFaultline: taskContext.${name} must be a function; got ${typeof hook}`)
+    }
   }
 }

@@ -6,6 +6,7 @@ export type { FailureSource, FaultlineOptions, Logger, ReportEvent, ValidationOp
 export type { ProblemResponse, ResolveOptions } from './outside-trpc'
 export { REQUEST_ID_HEADER } from './request-id'
 export { gracefulShutdown, type ShutdownOptions, type ShutdownResult } from './shutdown'
+export type { TaskAttemptInfo, TaskCarrier, TaskContextHooks } from './tasks/context'
 export { defineTask, type RetryPolicy, type TaskContext, type TaskDefinition } from './tasks/define'
 export { type InProcessRunnerOptions, inProcessRunner } from './tasks/in-process'
 export type { BackgroundOptions, TaskFailure, TasksControl } from './tasks/options'

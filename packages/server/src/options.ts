@@ -1,6 +1,7 @@
 import type { AnyCatalog, FaultlineError, Issue } from '@faultline/contract'
 import type { Handler, HandlerInfo } from './engine/handlers'
 import type { Logger, ReportEvent } from './engine/log'
+import type { TaskContextHooks } from './tasks/context'
 
 export type { FailureSource, Logger, ReportEvent } from './engine/log'
 
@@ -48,4 +49,10 @@ export interface FaultlineOptions<TCatalog extends AnyCatalog> {
   trpcMessages?: 'keep' | 'redact'
   /** Header to read and write request ids; default `x-request-id`. */
   requestIdHeader?: string
+  /**
+   * Carries context (a trace) from the request that queues a background task to each attempt
+   * that runs it, across processes too: `capture` runs as the task is queued, `around` wraps each
+   * attempt. `@faultline/otel` fills it in.
+   */
+  taskContext?: TaskContextHooks
 }

@@ -1,6 +1,7 @@
 // Shared by the server's unit tests: a catalog, a logger that records its lines, and a formatter call as tRPC makes it.
 import { defineErrors } from '@faultline/contract'
 import { TRPCError } from '@trpc/server'
+import pino from 'pino'
 import { z } from 'zod'
 import type { Logger } from './engine/log'
 import type { FormatterOptions } from './trpc/formatter'
@@ -12,14 +13,20 @@ export const errors = defineErrors({
   SLOW: { status: 400, message: 'Slow', data: z.object({ n: z.string().refine(async () => true) }) },
 })
 
-/** A logger that keeps each line as `[level, obj, msg]`. */
+/** A real pino logger that keeps each line as `[level, obj, msg]`, parsed back from the JSON pino wrote. */
 export function recorder() {
   const lines: [string, Record<string, unknown>, string][] = []
-  const logger: Logger = {
-    info: (o, m) => void lines.push(['info', o as Record<string, unknown>, m]),
-    warn: (o, m) => void lines.push(['warn', o as Record<string, unknown>, m]),
-    error: (o, m) => void lines.push(['error', o as Record<string, unknown>, m]),
+  const destination = {
+    write(json: string) {
+      const { level, msg, ...obj } = JSON.parse(json) as { level: string; msg: string }
+      lines.push([level, obj, msg])
+    },
   }
+  // no pid, hostname or time: the fields left are the ones Faultline logged
+  const logger: Logger = pino(
+    { base: null, timestamp: false, formatters: { level: (label) => ({ level: label }) } },
+    destination,
+  )
   return { lines, logger }
 }
 

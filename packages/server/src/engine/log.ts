@@ -9,8 +9,8 @@ export interface Logger {
   error(obj: object, msg: string): void
 }
 
-/** Where a failure happened. */
-export type FailureSource = 'request' | 'task'
+/** Where a failure happened: a query or mutation (or the request around it), a subscription, a background task. */
+export type FailureSource = 'request' | 'subscription' | 'task'
 
 /** What `report` receives, once per failure: enough for Sentry or an OpenTelemetry span. */
 export interface ReportEvent {

@@ -7,6 +7,7 @@ import { isPlainJson } from '../engine/plain-json'
 import { type RequestScope, scopeOfContext } from '../engine/scope'
 import { idMaker } from '../random-id'
 import { runAttempt } from './attempt'
+import { createTaskContext } from './context'
 import type { AnyTaskDefinition } from './define'
 import { inProcessRunner } from './in-process'
 import { createLedger } from './ledger'
@@ -14,7 +15,7 @@ import type { BackgroundOptions, TasksControl } from './options'
 import { checkPayload, createRegistry } from './registry'
 import { requireTask, taskIdInput, watchTask } from './router'
 import type { DrainResult, TaskHost, TaskJob } from './runner'
-import { type Background, callBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
+import { type Background, CallBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
 import type { TaskRecord } from './store'
 
 const newTaskId = idMaker('task_')
@@ -39,10 +40,11 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   const registry = createRegistry(opts.tasks, opts.retry)
   const runner = opts.runner ?? inProcessRunner(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency })
   const ledger = createLedger({ engine, runner, store: opts.store, keepFailures: opts.raiseUnexpected === true })
+  const context = createTaskContext(config.taskContext, engine)
   const host: TaskHost = {
     definitions: registry.definitions,
     retryPolicy: registry.retryPolicy,
-    attempt: (job, attempt, signal) => runAttempt(registry, ledger.fail, { job, attempt, signal }),
+    attempt: context.around((job, attempt, signal) => runAttempt(registry, ledger.fail, { job, attempt, signal })),
     fail: ledger.fail,
     transition: ledger.transition,
     interrupt: ledger.interrupt,
@@ -62,7 +64,7 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
       } catch (cause) {
         throw new TypeError(`enqueue: the payload of ${name} cannot be serialized: ${describe(cause).message}`)
       }
-      const job: TaskJob = { id: newTaskId(), task: name, payload, requestId, createdAt: Date.now() }
+      const job = context.capture({ id: newTaskId(), task: name, payload, requestId, createdAt: Date.now() })
       runner.check?.(job)
       const task = new PreparedTask(job)
       prepared.add(task)
@@ -155,10 +157,10 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   const tt = initTRPC.context<object>().create({ errorFormatter })
   const piece = tt.procedure.use(async ({ ctx, next, type }) => {
     const c = ctx as { requestId?: unknown }
-    const call = callBackground(desk, typeof c.requestId === 'string' ? c.requestId : undefined)
-    const result = await next({ ctx: { background: call.background as Background<TTasks> } })
+    const call = new CallBackground(desk, typeof c.requestId === 'string' ? c.requestId : undefined)
+    const result = await next({ ctx: { background: call as Background<TTasks> } })
     // a subscription's response lasts as long as the subscription: its tasks do not wait for it
-    call.settle(result.ok, type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx)))
+    CallBackground.settle(call, result.ok, () => (type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx))))
     return result
   })
 

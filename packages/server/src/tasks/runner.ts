@@ -1,4 +1,5 @@
 import type { AnyEnvelope } from '@faultline/contract'
+import type { TaskCarrier } from './context'
 import type { AnyTaskDefinition, RetryPolicy } from './define'
 import type { TaskRecord } from './store'
 
@@ -16,6 +17,8 @@ export interface TaskJob {
   /** The request that queued it. */
   readonly requestId: string | undefined
   readonly createdAt: number
+  /** What `taskContext.capture` returned as the task was queued (a trace's context); a queue carries it along. */
+  readonly carrier?: TaskCarrier
 }
 
 /** How one attempt ended, as `TaskHost.attempt` tells a runner. */

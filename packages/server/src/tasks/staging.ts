@@ -107,26 +107,40 @@ export class RequestTasks {
 }
 
 /** The per-call `background`: its tasks are committed if the call succeeds, discarded if it fails. */
-export function callBackground(desk: TaskDesk, requestId: string | undefined) {
-  const tasks: PreparedTask[] = []
-  const background = {
-    enqueue(name: string, payload?: unknown) {
-      const task = desk.prepare(name, payload, requestId)
-      tasks.push(task)
-      return task.job.id
-    },
+export class CallBackground {
+  readonly #desk: TaskDesk
+  readonly #requestId: string | undefined
+  // most calls queue no task: the list is made by the first
+  #tasks: PreparedTask[] | undefined = undefined
+
+  constructor(desk: TaskDesk, requestId: string | undefined) {
+    this.#desk = desk
+    this.#requestId = requestId
   }
-  return {
-    background,
-    settle(ok: boolean, request: RequestTasks | undefined) {
-      if (!ok) {
-        for (const task of tasks) desk.discard(task)
-        return
-      }
-      // without the createContext wrapper there is no hand-off signal: start on the next turn
-      if (request) request.commit(tasks)
-      else if (tasks.length > 0) nextTurn(() => void desk.commit(tasks))
-    },
+
+  enqueue(name: string, payload?: unknown): string {
+    const task = this.#desk.prepare(name, payload, this.#requestId)
+    this.#tasks ??= []
+    this.#tasks.push(task)
+    return task.job.id
+  }
+
+  /**
+   * Ends a call. Its tasks are discarded if it failed; else committed to its request's tasks (asked
+   * of `request` only when there are some), or started on the next turn when it has none.
+   */
+  static settle(call: CallBackground, ok: boolean, request: () => RequestTasks | undefined): void {
+    const tasks = call.#tasks
+    if (!tasks) return
+    const desk = call.#desk
+    if (!ok) {
+      for (const task of tasks) desk.discard(task)
+      return
+    }
+    // without the createContext wrapper there is no hand-off signal: start on the next turn
+    const state = request()
+    if (state) state.commit(tasks)
+    else nextTurn(() => void desk.commit(tasks))
   }
 }
 

@@ -19,6 +19,8 @@ export interface OnErrorOptions {
 export interface ResponseMetaOptions {
   ctx?: unknown
   errors: readonly TRPCError[]
+  /** Set when the status was not computed from the error shapes before the call. */
+  eagerGeneration?: boolean
 }
 
 /** What an adapter's `responseMeta` returns. */
@@ -49,6 +51,7 @@ export function createAdapterHooks(engine: Engine, config: Config) {
     own?.produced()
     const headers = new Headers()
     let requestId = own?.requestId
+    let status: number | undefined
     for (const error of opts.errors ?? []) {
       const scope = scopeFor(error, opts.ctx, newRequestId)
       const { failure } = engine.resolve(scope, error, {
@@ -59,9 +62,13 @@ export function createAdapterHooks(engine: Engine, config: Config) {
         input: undefined,
       })
       requestId ??= scope.requestId
+      status = failure.envelope.status
       for (const [name, value] of Object.entries(failure.headers)) if (!headers.has(name)) headers.set(name, value)
     }
     if (requestId) headers.set(config.requestIdHeader, requestId)
+    // tRPC sets the status from the error shape and asks with eagerGeneration false; an adapter that
+    // asks first (trpc-to-openapi's REST handler) would send 500 for every catalog error without it
+    if (opts.eagerGeneration === true && opts.errors?.length === 1 && status !== undefined) return { status, headers }
     return { headers }
   }
 
@@ -92,7 +99,7 @@ export function createAdapterHooks(engine: Engine, config: Config) {
             engine.fault('hook', cause, "faultline: the app's responseMeta threw")
           }
           if (!theirs) return ours
-          return { ...theirs, headers: mergeHeaders(ours.headers ?? new Headers(), theirs.headers) }
+          return { ...ours, ...theirs, headers: mergeHeaders(ours.headers ?? new Headers(), theirs.headers) }
         },
       }
     },

@@ -22,7 +22,8 @@ export type ComposedFormatter = (opts: FormatterOptions & { shape: TRPCWireShape
 
 /** The failure's site, as a formatter learns it. */
 export function siteOf(opts: Omit<FormatterOptions, 'shape'>): FailureSite {
-  return { source: 'request', path: opts.path, type: opts.type, ctx: opts.ctx, input: opts.input }
+  const source = opts.type === 'subscription' ? 'subscription' : 'request'
+  return { source, path: opts.path, type: opts.type, ctx: opts.ctx, input: opts.input }
 }
 
 /**

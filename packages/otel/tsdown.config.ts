@@ -1,0 +1,3 @@
+import base from '../../tsdown.base'
+
+export default base

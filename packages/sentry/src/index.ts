@@ -1,0 +1,3 @@
+export { defaultFingerprint } from './capture'
+export type { ReportHook, SentryReportOptions } from './options'
+export { sentryReport } from './report'
