@@ -3,7 +3,11 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 // Resolve workspace packages to their TypeScript source, so tests need no build.
 const conditions = ['@faultline/source']
 
-function project(name: string, dir: string, extra: { testTimeout?: number } = {}): TestProjectInlineConfiguration {
+function project(
+  name: string,
+  dir: string,
+  extra: { testTimeout?: number; hookTimeout?: number; globalSetup?: string } = {},
+): TestProjectInlineConfiguration {
   return {
     resolve: { conditions },
     ssr: { resolve: { conditions } },
@@ -26,6 +30,12 @@ export default defineConfig({
       project('budgets', 'bench/src', { testTimeout: 120_000 }),
       // real headless Chromium against the real service: slower than the rest
       project('browser', 'apps/web/e2e', { testTimeout: 30_000 }),
+      // every package packed as for a release, linted, and installed with npm into a plain app
+      project('adoption', 'test/adoption', {
+        globalSetup: 'test/adoption/pack.ts',
+        testTimeout: 120_000,
+        hookTimeout: 180_000,
+      }),
     ],
   },
 })
