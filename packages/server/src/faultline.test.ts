@@ -191,24 +191,25 @@ describe('createFaultline', () => {
 
   test("the app formatter runs for a declared error too, and one that throws leaves Faultline's shape", () => {
     const fl = createFaultline({ errors, logger: false })
-    fl.formatter(({ shape, path }) => {
+    const formatter = fl.formatter(({ shape, path }) => {
       if (path === 'broken') throw new Error('formatter bug')
       return { ...shape, data: { ...shape.data, region: 'eu' } }
     })
     const declared = fl.declare('USER_NOT_FOUND')
-    const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId: 'u' }) })
-    const site = { error, type: 'query' as const, input: undefined, ctx: undefined, shape: {} }
-    expect(declared({ ...site, path: 'user.byId' })?.data).toMatchObject({
+    // as tRPC calls them: the declaration in the procedure's chain, then the root formatter
+    const shapeAt = (path: string, userId: string) => {
+      const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId }) })
+      const site = { error, type: 'query' as const, path, input: undefined, ctx: undefined, shape: {} }
+      expect(declared(site)).toBeUndefined()
+      return formatter(site)
+    }
+    expect(shapeAt('user.byId', 'u').data).toMatchObject({
       region: 'eu',
       error: { code: 'USER_NOT_FOUND', declared: true },
     })
-    const fallback = declared({
-      ...site,
-      error: new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: errors.USER_NOT_FOUND({ userId: 'v' }) }),
-      path: 'broken',
-    })
-    expect(fallback?.data).not.toHaveProperty('region')
-    expect(fallback?.data.error.code).toBe('USER_NOT_FOUND')
+    const fallback = shapeAt('broken', 'v')
+    expect(fallback.data).not.toHaveProperty('region')
+    expect(fallback.data.error).toMatchObject({ code: 'USER_NOT_FOUND', declared: true })
     expect(fl.faults().hook).toBe(1)
   })
 

@@ -1,12 +1,14 @@
 // Regressions: each test is named after what broke.
 import { defineErrors } from '@faultline/contract'
-import { TRPCError } from '@trpc/server'
+import { initTRPC, TRPCError } from '@trpc/server'
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import type { Logger } from './engine/log'
 import { createFaultline } from './faultline'
 
 const errors = defineErrors({
+  USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
   CONFLICT: { status: 409, message: 'Conflict', data: z.object({ with: z.string() }) },
   QUOTA: { status: 403, message: 'Quota', data: z.object({ tags: z.map(z.string(), z.number()) }) },
 })
@@ -38,6 +40,41 @@ describe('regressions', () => {
     expect(b.data.error.requestId).toBe('req-B')
     expect(JSON.stringify(b)).not.toContain('tokenA')
     expect(log.out.map((l) => l.obj.requestId)).toEqual(['req-A', 'req-B'])
+  })
+
+  test("a shared TRPCError a declaration covers is answered under each request's id, not the first's", async () => {
+    const log = lines()
+    const fl = createFaultline({ errors, logger: log.logger })
+    const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.errorFormatter })
+    const shared = new TRPCError({ code: 'NOT_FOUND', cause: errors.USER_NOT_FOUND({ userId: 'u_1' }) })
+    const router = t.router({
+      byId: t.procedure
+        .errors(fl.declare('USER_NOT_FOUND'))
+        .input(z.unknown())
+        .query(() => {
+          throw shared
+        }),
+    })
+    const createContext = fl.createContext()
+    const call = async (requestId: string) => {
+      const req = new Request('http://x/trpc/byId', { headers: { 'x-request-id': requestId } })
+      const res = await fetchRequestHandler({ endpoint: '/trpc', req, router, createContext, ...fl.adapter() })
+      return { header: res.headers.get('x-request-id'), text: await res.text() }
+    }
+    const a = await call('req-A')
+    const b = await call('req-B')
+    expect(b.header).toBe('req-B')
+    expect(JSON.parse(b.text).error.data.error).toMatchObject({
+      code: 'USER_NOT_FOUND',
+      requestId: 'req-B',
+      declared: true,
+    })
+    expect(b.text).not.toContain('req-A')
+    expect(JSON.parse(a.text).error.data.error).toMatchObject({ requestId: 'req-A', declared: true })
+    expect(log.out.map((l) => [l.obj.requestId, l.obj.code])).toEqual([
+      ['req-A', 'USER_NOT_FOUND'],
+      ['req-B', 'USER_NOT_FOUND'],
+    ])
   })
 
   test('toEnvelope on the same error object twice is two failures', () => {

@@ -27,8 +27,8 @@ export function siteOf(opts: Omit<FormatterOptions, 'shape'>): FailureSite {
 }
 
 /**
- * The formatters of one instance: the root `errorFormatter`, the app's composed one, and each
- * procedure's declaration. All of them build shapes the same way, the app's own formatter included.
+ * The formatters of one instance: the root `errorFormatter`, which builds every shape (the app's
+ * composed formatter runs over it), and each procedure's declaration, which notes its codes in the scope.
  */
 export function createFormatters(engine: Engine, config: Config, newId: () => string) {
   let composed: ComposedFormatter | undefined
@@ -76,7 +76,7 @@ export function createFormatters(engine: Engine, config: Config, newId: () => st
       composed = fn
       return errorFormatter
     },
-    /** A procedure's declaration of `codes`, for tRPC's `.errors()`. */
+    /** A procedure's declaration of `codes`, for tRPC's `.errors()`: noted in the scope, for the root formatter. */
     declare(codes: readonly string[]): (opts: FormatterOptions) => unknown {
       for (const code of codes) {
         if (!getDefinition(config.catalog, code)) {
@@ -92,18 +92,15 @@ export function createFormatters(engine: Engine, config: Config, newId: () => st
           return undefined
         }
         try {
-          const scope = scopeFor(opts.error, opts.ctx, newId)
-          const site = siteOf(opts)
-          const entry = engine.seen(scope, opts.error, site)
+          const entry = engine.seen(scopeFor(opts.error, opts.ctx, newId), opts.error, siteOf(opts))
           entry.declaredBy ??= new Set()
           for (const code of declared) entry.declaredBy.add(code)
-          // codes this declaration does not cover go on to outer declarations and the root formatter
-          if (!declared.has(entry.classified.code)) return undefined
-          const { failure } = engine.resolve(scope, opts.error, site)
-          return shapeOf(opts, failure, declaredVerdict(failure.envelope.code, entry.declaredBy))
         } catch {
-          return undefined
+          // seen is total; this only guards the procedure from a bug
         }
+        // no shape here: tRPC keeps a declaration's shape on the error object and sends it to every later
+        // request that throws that object (a shared constant); the root formatter builds each request's own
+        return undefined
       }
     },
   }
