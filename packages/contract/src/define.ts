@@ -211,7 +211,13 @@ export interface CatalogOptions {
 }
 
 function currentNodeEnv(): string | undefined {
-  return typeof process === 'undefined' ? undefined : process.env?.NODE_ENV
+  // spelled out so a bundler's define for `process.env.NODE_ENV` replaces it; it throws where
+  // there is no `process` at run time (Cloudflare Workers) and nothing replaced it
+  try {
+    return process.env.NODE_ENV
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -130,11 +130,12 @@ export function createEngine(cfg: EngineConfig) {
   /** A thrown value's entry in its request's scope, classified the first time it is seen. */
   const seen = (scope: RequestScope, thrown: unknown, site: HandlerInfo): ScopedFailure => {
     const key = failureKey(thrown)
-    scope.failures ??= new Map()
-    let entry = scope.failures.get(key)
+    scope.failures ??= new WeakMap()
+    let entry = typeof key === 'object' && key !== null ? scope.failures.get(key) : undefined
     if (!entry) {
       entry = { classified: classify(cfg.classify, thrown, site), declaredBy: undefined, failure: undefined }
-      scope.failures.set(key, entry)
+      // tRPC's hooks always pass an error object; anything else is a failure of its own each time
+      if (typeof key === 'object' && key !== null) scope.failures.set(key, entry)
     }
     return entry
   }

@@ -21,8 +21,11 @@ export interface ScopedFailure {
  * worked out once whichever hook runs first.
  */
 export class RequestScope {
-  /** Keyed by the thrown value (see `failureKey`); made at the first failure, as most requests have none. */
-  failures: Map<unknown, ScopedFailure> | undefined = undefined
+  /**
+   * Keyed by the thrown value (see `failureKey`); made at the first failure, as most requests have
+   * none. Weak: over WebSocket a scope lasts as long as its connection, and must not keep its calls' errors.
+   */
+  failures: WeakMap<object, ScopedFailure> | undefined = undefined
   /** The request's background tasks: made by the task staging when a call commits the first one. */
   tasks: object | undefined = undefined
   /** Whether `responseMeta` has run: a fetch adapter produces its Response right after. */
@@ -55,7 +58,7 @@ export function requestIdOfContext(ctx: unknown): string | undefined {
 function isScope(value: unknown): value is RequestScope {
   if (value instanceof RequestScope) return true
   const failures = safeGet(value, 'failures')
-  return typeof safeGet(value, 'requestId') === 'string' && (failures === undefined || failures instanceof Map)
+  return typeof safeGet(value, 'requestId') === 'string' && (failures === undefined || failures instanceof WeakMap)
 }
 
 /** The scope `fl.createContext` put on a context, if any. */

@@ -8,12 +8,17 @@ export interface InProcessRunnerOptions {
   concurrency?: number
 }
 
+// The Workers runtime ties an AbortController to the request that made it, and refuses it to any
+// other request's tasks: there each task gets its own.
+const CONTROLLER_PER_TASK =
+  (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers'
+
 interface Running {
   job: TaskJob
   /** The task's state as this runner reports it to the ledger. */
   record: TaskRecord
   /** Aborts when a drain gives up on the tasks running at the time. */
-  signal: AbortSignal
+  controller: AbortController
   done: Promise<void>
   settle: () => void
 }
@@ -35,8 +40,9 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
   const waiting: (() => void)[] = []
   let running = 0
   // one controller for all the tasks that run until a drain times out, not one for each task:
-  // a drain aborts every task it gives up on at once anyway
-  let epoch = new AbortController()
+  // a drain aborts every task it gives up on at once anyway. Made by the first task, not here:
+  // the Workers runtime refuses an AbortController made at a module's top level.
+  let epoch: AbortController | undefined
 
   const attached = (): TaskHost => {
     if (!host) throw new TypeError('inProcessRunner: pass this runner to createFaultline({ background: { runner } })')
@@ -66,7 +72,8 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
   }
 
   const execute = async (entry: Running) => {
-    const { job, record, signal } = entry
+    const { job, record } = entry
+    const signal = entry.controller.signal
     const h = attached()
     const waited = slot()
     if (waited) {
@@ -107,7 +114,8 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
     const done = new Promise<void>((resolve) => {
       settle = resolve
     })
-    const entry: Running = { job, record: queuedRecord(job), signal: epoch.signal, done, settle }
+    if (!epoch || CONTROLLER_PER_TASK) epoch = new AbortController()
+    const entry: Running = { job, record: queuedRecord(job), controller: epoch, done, settle }
     jobs.set(job.id, entry)
     const finish = () => {
       jobs.delete(job.id)
@@ -162,9 +170,9 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
       for (;;) {
         const left = [...jobs.values()].filter((entry) => !given.has(entry) && !isTerminal(entry.record.status))
         if (left.length === 0) break
-        const ending = epoch
-        epoch = new AbortController()
-        ending.abort(new Error('drain timed out'))
+        epoch = undefined
+        const reason = new Error('drain timed out')
+        for (const entry of left) entry.controller.abort(reason)
         for (const entry of left) {
           given.add(entry)
           interrupted.push(entry.job.id)

@@ -62,6 +62,8 @@ export class RequestTasks {
   #committed: PreparedTask[] = []
   #handedOff = false
   #watching = false
+  /** Settles the promise given to `waitUntil` at the first commit with the first batch's end. */
+  #keep: ((done: Promise<void>) => void) | undefined = undefined
 
   constructor(
     private readonly desk: TaskDesk,
@@ -81,6 +83,8 @@ export class RequestTasks {
     this.#committed.push(...tasks)
     if (this.#watching) return
     this.#watching = true
+    // given now, while the request is live: a Workers runtime drops a timer its response outlived
+    this.waitUntil?.(new Promise((resolve) => (this.#keep = (done) => void done.then(resolve, resolve))))
     this.watch(() => this.handOff())
   }
 
@@ -96,7 +100,9 @@ export class RequestTasks {
   #start(tasks: readonly PreparedTask[]) {
     if (tasks.length === 0) return
     const done = this.desk.commit(tasks)
-    this.waitUntil?.(done)
+    if (this.#keep) this.#keep(done)
+    else this.waitUntil?.(done)
+    this.#keep = undefined
   }
 }
 
