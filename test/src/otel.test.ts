@@ -3,7 +3,7 @@
 import { createServer } from 'node:http'
 import { defineErrors } from '@faultline/contract'
 import { ERROR_COUNTER, type OpenTelemetryOptions, withOpenTelemetry } from '@faultline/otel'
-import { createFaultline, defineTask, type FaultlineOptions, type ReportEvent } from '@faultline/server'
+import { createFaultline, type FaultlineOptions, type ReportEvent } from '@faultline/server'
 import { SpanStatusCode } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { initTRPC } from '@trpc/server'
@@ -12,6 +12,7 @@ import { afterEach, beforeAll, beforeEach, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { listen } from './fixtures/listen'
 import { type OtelSdk, otelSdk, registerOtelGlobals } from './fixtures/otel'
+import { sendReceipt } from './fixtures/otel-receipts'
 
 const errors = defineErrors({
   USER_NOT_FOUND: { status: 404, message: 'User not found', data: z.object({ userId: z.string() }) },
@@ -37,14 +38,6 @@ async function startApp(
   opts: { otel?: OpenTelemetryOptions; own?: Pick<FaultlineOptions<typeof errors>, 'traceId'> } = {},
 ) {
   const reports: ReportEvent[] = []
-  const sendReceipt = defineTask({
-    name: 'send-receipt',
-    payload: z.object({ email: z.string() }),
-    retry: { attempts: 1 },
-    run: ({ email }) => {
-      throw new TypeError(`smtp refused ${email}`)
-    },
-  })
   const fl = createFaultline(
     withOpenTelemetry(
       {

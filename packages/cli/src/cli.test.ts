@@ -6,22 +6,12 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, test } from 'vitest'
 import type { CatalogJson, CodeJson } from './catalog-json'
-import { type CliIO, run } from './cli'
+import { run } from './cli'
+import { captureIO } from './cli-io.fixture'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
-function io(dir = here) {
-  const out: string[] = []
-  const err: string[] = []
-  const cli: CliIO = {
-    cwd: dir,
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    // vitest already compiles TypeScript: import the module directly
-    load: (file, cwd) => import(join(cwd, file)),
-  }
-  return { cli, out: () => out.join(''), err: () => err.join('') }
-}
+const io = (dir = here) => captureIO(dir)
 
 async function exportFixture(): Promise<CatalogJson> {
   const x = io()

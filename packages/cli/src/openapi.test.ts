@@ -1,25 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import type { CatalogJson } from './catalog-json'
-import { type CliIO, run } from './cli'
+import { run } from './cli'
+import { captureIO } from './cli-io.fixture'
 import { addErrorsToOpenApi } from './openapi'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 
-function io(dir: string) {
-  const out: string[] = []
-  const err: string[] = []
-  const cli: CliIO = {
-    cwd: dir,
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    load: (file, cwd) => import(resolve(cwd, file)),
-  }
-  return { cli, out: () => out.join(''), err: () => err.join('') }
-}
+const io = captureIO
 
 const plain = (status: number, message: string) => ({
   status,
