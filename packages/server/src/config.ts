@@ -6,7 +6,7 @@ import { describe } from './engine/inspect'
 import { createConsoleLogger } from './engine/log'
 import type { FaultlineOptions } from './options'
 import { isHeaderName, REQUEST_ID_HEADER } from './request-id'
-import type { TaskContextHooks } from './tasks/context'
+import type { TaskContextHooks } from './tasks/task-context'
 
 /** The options of `createFaultline`, checked and resolved once. */
 export interface Config extends EngineConfig {

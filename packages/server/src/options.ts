@@ -1,7 +1,7 @@
 import type { AnyCatalog, FaultlineError, Issue } from '@faultline/contract'
 import type { Handler, HandlerInfo } from './engine/handlers'
 import type { Logger, ReportEvent } from './engine/log'
-import type { TaskContextHooks } from './tasks/context'
+import type { TaskContextHooks } from './tasks/task-context'
 
 export type { FailureSource, Logger, ReportEvent } from './engine/log'
 

@@ -2,7 +2,6 @@
  * `@faultline/server/runner`: what a task runner's author needs (a queue runner such as
  * `@faultline/bullmq`). Apps import from `@faultline/server`.
  */
-export type { TaskCarrier } from './tasks/context'
 export type { AnyTaskDefinition, RetryPolicy } from './tasks/define'
-export type { AttemptOutcome, DrainResult, TaskHost, TaskJob, TaskRunner } from './tasks/runner'
+export type { AttemptOutcome, DrainResult, TaskCarrier, TaskHost, TaskJob, TaskRunner } from './tasks/runner'
 export { isTerminal, type TaskRecord, type TaskStatus } from './tasks/store'

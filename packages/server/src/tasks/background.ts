@@ -7,7 +7,6 @@ import { isPlainJson } from '../engine/plain-json'
 import { type RequestScope, scopeOfContext } from '../engine/scope'
 import { idMaker } from '../random-id'
 import { runAttempt } from './attempt'
-import { createTaskContext } from './context'
 import type { AnyTaskDefinition } from './define'
 import { inProcessRunner } from './in-process'
 import { createLedger } from './ledger'
@@ -17,6 +16,7 @@ import { requireTask, taskIdInput, watchTask } from './router'
 import type { DrainResult, TaskHost, TaskJob } from './runner'
 import { type Background, CallBackground, PreparedTask, RequestTasks, requestTasks, type TaskDesk } from './staging'
 import type { TaskRecord } from './store'
+import { createTaskContext } from './task-context'
 
 const newTaskId = idMaker('task_')
 

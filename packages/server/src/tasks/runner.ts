@@ -1,7 +1,9 @@
 import type { AnyEnvelope } from '@faultline/contract'
-import type { TaskCarrier } from './context'
 import type { AnyTaskDefinition, RetryPolicy } from './define'
 import type { TaskRecord } from './store'
+
+/** What a carrier holds: string keys and values, so any queue carries it as JSON (W3C `traceparent`, …). */
+export type TaskCarrier = Readonly<Record<string, string>>
 
 /**
  * A task as a runner receives it: everything needed to run it, in this

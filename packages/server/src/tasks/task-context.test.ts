@@ -6,10 +6,10 @@ import { afterEach, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import type { ReportEvent } from '../engine/log'
 import { createFaultline } from '../faultline'
-import type { TaskAttemptInfo, TaskContextHooks } from './context'
-import { createTaskContext } from './context'
 import { defineTask } from './define'
 import type { TaskJob } from './runner'
+import type { TaskAttemptInfo, TaskContextHooks } from './task-context'
+import { createTaskContext } from './task-context'
 import { errors, manualRunner, quiet, send, tick } from './tasks.fixture'
 
 afterEach(() => {

@@ -1,6 +1,7 @@
 // What an instrumentation relies on from the taskContext hooks' types.
 import { expectTypeOf, test } from 'vitest'
-import type { TaskAttemptInfo, TaskCarrier, TaskContextHooks } from './context'
+import type { TaskCarrier } from './runner'
+import type { TaskAttemptInfo, TaskContextHooks } from './task-context'
 
 test('around hands back what run gives, whatever it is', () => {
   const hooks: TaskContextHooks = {

@@ -1,8 +1,5 @@
 import type { Engine } from '../engine/engine'
-import type { AttemptOutcome, TaskJob } from './runner'
-
-/** What a carrier holds: string keys and values, so any queue carries it as JSON (W3C `traceparent`, …). */
-export type TaskCarrier = Readonly<Record<string, string>>
+import type { AttemptOutcome, TaskCarrier, TaskJob } from './runner'
 
 /** One attempt of a task, as `taskContext.around` sees it. */
 export interface TaskAttemptInfo {
