@@ -15,6 +15,7 @@ import { afterEach, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { plainJson } from './fixtures/app'
 import { listen } from './fixtures/listen'
+import { freePort, type RedisServer, startRedis } from './fixtures/redis'
 import { taskRunners } from './fixtures/task-runners'
 import { buildTasksApp, type TasksRouter, taskErrors } from './fixtures/tasks-app'
 
@@ -220,6 +221,83 @@ test('a job stalled more often than allowed is failed by BullMQ itself: still re
     { timeout: 5_000 },
   )
 }, 20_000)
+
+test('the job is in Redis by the time the call that queued it returns', async () => {
+  const queueName = freshQueue()
+  const runner = createBullmqRunner({ connection: redis().connection, queueName })
+  const app = buildTasksApp({ runner: { runner, start() {} } })
+  cleanups.push(() => runner.close())
+  const { taskId } = await app.createCaller({ requestId: 'req_durable' }).order.create({
+    email: 'a@example.test',
+    mode: 'ok',
+  })
+  // read at once, with no worker: after the response, this read would be sent before the add
+  expect(await runner.queue.getJobState(taskId)).toBe('waiting')
+  expect((await runner.queue.getJob(taskId))?.data).toMatchObject({ requestId: 'req_durable' })
+})
+
+/** An API process whose Redis is at `port`, answering over HTTP; `post` calls order.create. */
+async function apiOn(port: number, opts: { durability?: 'after-response'; enqueueTimeoutMs: number }) {
+  const runner = createBullmqRunner({ connection: { host: '127.0.0.1', port }, queueName: freshQueue(), ...opts })
+  const app = buildTasksApp({ runner: { runner, start() {} } })
+  const served = await listen(app.server)
+  cleanups.push(async () => {
+    await served.close()
+    await runner.close()
+  })
+  const post = (email: string) =>
+    fetch(`${served.url}/order.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, mode: 'ok' }),
+    })
+  return { ...app, runner, post }
+}
+
+test('Redis unreachable: the call is answered UNAVAILABLE with Retry-After once the add gives up, reported once', async () => {
+  const api = await apiOn(await freePort(), { enqueueTimeoutMs: 300 })
+  const started = Date.now()
+  const res = await api.post('a@example.test')
+  expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+  expect(res.status).toBe(503)
+  expect(res.headers.get('retry-after')).toBe('1')
+  const body = (await res.json()) as { error: { data: { error: unknown } } }
+  expect(body.error.data.error).toMatchObject({
+    code: 'UNAVAILABLE',
+    message: 'Background work could not be queued; try again shortly',
+    retry: { retryable: true, afterMs: 1000 },
+  })
+  expect(api.reports).toEqual([expect.objectContaining({ source: 'request', code: 'UNAVAILABLE', status: 503 })])
+  expect(api.log.lines.filter((l) => l.obj.code === 'UNAVAILABLE')).toHaveLength(1)
+  expect(api.fl.tasks.failures()).toEqual([])
+})
+
+test('Redis back within the deadline: the call waits for it and answers 200, its job in Redis', async () => {
+  const port = await freePort()
+  let late: RedisServer | undefined
+  // stopped after the API's runner has closed (cleanups run in reverse)
+  cleanups.push(async () => late?.stop())
+  const api = await apiOn(port, { enqueueTimeoutMs: 5_000 })
+  const answered = api.post('a@example.test')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  late = await startRedis({ port })
+  const res = await answered
+  expect(res.status).toBe(200)
+  const { result } = (await res.json()) as { result: { data: { taskId: string } } }
+  expect(await api.runner.queue.getJobState(result.data.taskId)).toBe('waiting')
+  expect(api.reports).toEqual([])
+})
+
+test("durability 'after-response': a task whose add gives up after its 200 is reported failed, never silently lost", async () => {
+  const api = await apiOn(await freePort(), { durability: 'after-response', enqueueTimeoutMs: 100 })
+  const res = await api.post('a@example.test')
+  expect(res.status).toBe(200)
+  const { result } = (await res.json()) as { result: { data: { taskId: string } } }
+  await vi.waitFor(() => expect(api.fl.tasks.failures()).toHaveLength(1), { timeout: 2_000 })
+  expect(api.reports).toEqual([
+    expect.objectContaining({ source: 'task', code: 'UNAVAILABLE', taskId: result.data.taskId, attempt: 0 }),
+  ])
+})
 
 const workerScript = fileURLToPath(new URL('./fixtures/bullmq-worker.ts', import.meta.url))
 

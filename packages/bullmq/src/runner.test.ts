@@ -9,6 +9,14 @@ test.each([
   [{}, /`connection` is required/],
   [{ connection, queueName: 'a:b' }, /queueName must be a non-empty string without ':'/],
   [{ connection, retention: { maxEntries: 0 } }, /retention.maxEntries must be at least 1/],
+  [
+    { connection, durability: 'eventually' },
+    /durability must be 'before-response' or 'after-response'; got eventually/,
+  ],
+  [
+    { connection, enqueueTimeoutMs: -1 },
+    /enqueueTimeoutMs must be a number of milliseconds from 0 to 2\^31 - 1; got -1/,
+  ],
 ])('options that cannot work are refused (%#)', (opts, message) => {
   expect(() => createBullmqRunner(opts as never)).toThrow(message)
 })
@@ -24,7 +32,7 @@ test('a worker needs a runner that was given to createFaultline', async () => {
 })
 
 test("a call's one task is added with add, several with addBulk: the same job either way", async () => {
-  const runner = createBullmqRunner({ connection })
+  const runner = createBullmqRunner({ connection, enqueueTimeoutMs: 200 })
   try {
     runner.attach({
       definitions: new Map(),
@@ -55,9 +63,29 @@ test("a call's one task is added with add, several with addBulk: the same job ei
     ])
     expect(add).toHaveBeenCalledOnce()
 
-    // Redis refusing the one job rejects the enqueue, as for several: the task is marked failed
+    // a refused add is tried again, as the same job: the task id makes adding it twice harmless
     add.mockRejectedValueOnce(new Error('connection refused'))
-    await expect(runner.enqueue([job('task_4')])).rejects.toThrow('connection refused')
+    await runner.enqueue([job('task_4')])
+    expect(add.mock.calls.slice(1)).toEqual([
+      ['send', data, opts('task_4')],
+      ['send', data, opts('task_4')],
+    ])
+
+    // refused until the deadline: the enqueue rejects, naming the deadline and the last refusal
+    add.mockRejectedValue(new Error('connection refused'))
+    const refused = await runner.enqueue([job('task_5')]).catch((e: unknown) => e)
+    expect(refused).toMatchObject({
+      name: 'EnqueueTimeout',
+      message: "Redis did not take the task's job within 200 ms",
+      cause: { message: 'connection refused' },
+    })
+
+    // an error Redis answered with is final: no second try
+    add.mockClear()
+    const reply = Object.assign(new Error('ERR script failed'), { name: 'ReplyError' })
+    add.mockRejectedValueOnce(reply)
+    await expect(runner.enqueue([job('task_6')])).rejects.toBe(reply)
+    expect(add).toHaveBeenCalledOnce()
   } finally {
     await runner.close()
   }

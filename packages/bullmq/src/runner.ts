@@ -1,5 +1,6 @@
 import type { DrainResult, TaskHost, TaskJob, TaskRecord, TaskRunner } from '@faultline/server/runner'
-import { type ConnectionOptions, type JobsOptions, Queue } from 'bullmq'
+import { type ConnectionOptions, isRedisInstance, type JobsOptions, Queue } from 'bullmq'
+import { createJobAdder, type JobEntry } from './durable-add'
 import { BACKOFF_TYPE, internals, jsonProblem, recordOf, type TaskJobData, type TaskQueue } from './shared'
 
 /** Options of `createBullmqRunner`. */
@@ -16,6 +17,18 @@ export interface BullmqRunnerOptions {
    * Default 10,000 and one hour, like `memoryTaskStore()`.
    */
   retention?: { maxEntries?: number; maxAgeMs?: number }
+  /**
+   * When a call's tasks are added to Redis. `'before-response'` (the default): as the call
+   * succeeds, and its response waits for Redis to hold them, so a response that reports a task
+   * queued survives this process dying; a call whose tasks Redis cannot take is answered
+   * `UNAVAILABLE`. `'after-response'`: once the response has gone, one Redis round trip sooner;
+   * a task whose add fails is then reported as failed, and one held when this process dies is lost.
+   */
+  durability?: 'before-response' | 'after-response'
+  /**
+   * How long an add keeps trying while Redis is unreachable before it gives up. Default 2,000 ms.
+   */
+  enqueueTimeoutMs?: number
 }
 
 /** Background tasks on a BullMQ queue: what procedures enqueue runs on workers (`startWorker`), anywhere. */
@@ -63,6 +76,18 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     )
   }
   const keep = { age: Math.ceil(maxAgeMs / 1000), count: Math.floor(maxEntries) }
+  const durability = opts.durability ?? 'before-response'
+  if (durability !== 'before-response' && durability !== 'after-response') {
+    throw new TypeError(
+      `createBullmqRunner: durability must be 'before-response' or 'after-response'; got ${String(durability)}`,
+    )
+  }
+  const enqueueTimeoutMs = opts.enqueueTimeoutMs ?? 2000
+  if (!(enqueueTimeoutMs >= 0 && enqueueTimeoutMs <= 2 ** 31 - 1)) {
+    throw new TypeError(
+      `createBullmqRunner: enqueueTimeoutMs must be a number of milliseconds from 0 to 2^31 - 1; got ${enqueueTimeoutMs}`,
+    )
+  }
 
   let host: TaskHost | undefined
   const attached = (): TaskHost => {
@@ -74,17 +99,21 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
   }
 
   const queue: TaskQueue = new Queue<TaskJobData, unknown, string>(queueName, {
-    connection: opts.connection,
+    connection: failFast(opts.connection),
     ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }),
   })
   queue.on('error', (cause) => host?.logInternal('faultline: the BullMQ queue failed', cause, { queue: queueName }))
+  const adder = createJobAdder(queue, {
+    timeoutMs: enqueueTimeoutMs,
+    logInternal: (message, cause, extra) => host?.logInternal(message, cause, { queue: queueName, ...extra }),
+  })
 
   // tasks on their way to Redis
   const adding = new Map<string, { job: TaskJob; added: Promise<unknown> }>()
   // tasks drain gave up waiting for, already reported as interrupted
   const abandoned = new Set<string>()
 
-  const jobOptions = (h: TaskHost, job: TaskJob): JobsOptions => ({
+  const jobOptions = (h: TaskHost, job: TaskJob): JobsOptions & { jobId: string } => ({
     jobId: job.id,
     timestamp: job.createdAt,
     attempts: h.retryPolicy(job.task).attempts,
@@ -95,6 +124,7 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
 
   const runner: BullmqRunner = {
     queue,
+    takes: durability,
     attach(h) {
       if (host) throw new TypeError('createBullmqRunner: a runner serves one Faultline instance; make one for each')
       host = h
@@ -105,16 +135,13 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     },
     async enqueue(jobs) {
       const h = attached()
-      const entries = jobs.map((job) => {
+      const entries = jobs.map((job): JobEntry => {
         const data: TaskJobData = { payload: job.payload }
         if (job.requestId !== undefined) data.requestId = job.requestId
         if (job.carrier !== undefined) data.carrier = job.carrier
         return { name: job.task, data, opts: jobOptions(h, job) }
       })
-      // a call's one task is added on its own: addBulk sends through an ioredis pipeline, and
-      // making one copies every BullMQ script onto it, which costs more than the add itself
-      const only = entries.length === 1 ? entries[0] : undefined
-      const added = only ? queue.add(only.name, only.data, only.opts) : queue.addBulk(entries)
+      const added = adder.add(entries)
       for (const job of jobs) adding.set(job.id, { job, added })
       try {
         await added
@@ -181,9 +208,26 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
       }
     },
     async close() {
+      adder.close()
+      await adder.settled()
       await queue.close()
     },
   }
   internals.set(runner, { host: attached, queueName, connection: opts.connection, prefix: opts.prefix })
   return runner
+}
+
+/**
+ * The queue's connection: unless given an instance, one that fails at once while Redis is
+ * unreachable and reconnects quickly, so an add is tried again within its deadline rather than
+ * buffered past it. Options given win.
+ */
+function failFast(connection: ConnectionOptions): ConnectionOptions {
+  if (isRedisInstance(connection)) return connection
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times: number) => Math.min(100 * times, 1000),
+    ...connection,
+  }
 }

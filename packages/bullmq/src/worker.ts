@@ -1,6 +1,7 @@
 import type { AnyEnvelope } from '@faultline/contract'
 import type { DrainResult, TaskHost } from '@faultline/server/runner'
 import { type ConnectionOptions, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq'
+import { reportClaimer } from './report-claim'
 import type { BullmqRunner } from './runner'
 import {
   BACKOFF_TYPE,
@@ -61,6 +62,15 @@ class AttemptFailed extends Error {
   }
 }
 
+/** An attempt whose failure another worker reported first: it had lost the job already. */
+class Superseded extends Error {
+  constructor(task: string) {
+    super(`Task ${task}: this attempt's failure was reported by another worker, which has the job now`)
+    this.name = 'Superseded'
+    this.stack = `${this.name}: ${this.message}`
+  }
+}
+
 /**
  * Runs the tasks of a runner's queue in this process, through the Faultline
  * instance the runner was given to (its task definitions, handlers, catalog,
@@ -100,11 +110,23 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
     }
   }
 
+  // each attempt's failure is reported by one worker only, whichever claims it first
+  const claim = reportClaimer(
+    { getBackend: () => worker.getBackend(), toKey: (type) => worker.toKey(type) },
+    (cause, job) =>
+      host.logInternal('faultline: could not claim a task failure; it is reported here', cause, { taskId: job.id }),
+  )
+  const superseded = (job: TaskQueueJob) => {
+    const error = new Superseded(job.name)
+    ours.add(error)
+    return error
+  }
+
   const processor = async (job: TaskQueueJob, _token?: string, signal?: AbortSignal): Promise<undefined> => {
     const task = taskOf(job)
     const attempt = Math.max(1, job.attemptsStarted)
     // the attempt before this one started and never ended: its worker was lost mid-task
-    if (attempt > 1 && job.data.errorAttempt !== attempt - 1) {
+    if (attempt > 1 && job.data.errorAttempt !== attempt - 1 && (await claim(job, attempt - 1))) {
       const error = host.fail(task, attempt - 1, lostWorker(job.name))
       await record(job, { error, errorAttempt: attempt - 1, interrupted: false })
     }
@@ -114,12 +136,14 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
     active.set(task.id, controller)
     void host.transition(recordOf(job, 'active', Date.now()))
     try {
-      const outcome = await host.attempt(task, attempt, controller.signal)
+      const outcome = await host.attempt(task, attempt, controller.signal, () => claim(job, attempt))
       if (outcome.status === 'succeeded') return undefined
+      if (outcome.status === 'superseded') throw superseded(job)
       let envelope: AnyEnvelope
       let retry: boolean
       let delayMs = 0
       if (outcome.status === 'aborted') {
+        if (!(await claim(job, attempt))) throw superseded(job)
         envelope = host.fail(task, attempt, interrupted(job.name))
         retry = attempt < host.retryPolicy(job.name).attempts
       } else {
@@ -159,6 +183,7 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
   worker.on('completed', (job) => void host.transition(recordOf(job, 'completed', Date.now())))
   worker.on('failed', (job, err) => {
     if (!job) return
+    if (err instanceof Superseded) return
     if (ours.has(err)) {
       const state = err instanceof AttemptFailed ? 'delayed' : 'failed'
       void host.transition(recordOf(job, state, Date.now()))
@@ -167,6 +192,7 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
     // failed by BullMQ itself (stalled too many times, started too often): record it once, here
     void (async () => {
       const attempt = Math.max(1, job.attemptsStarted)
+      if (!(await claim(job, attempt))) return
       const error = host.fail(taskOf(job), attempt, lostWorker(job.name, err))
       await record(job, { error, errorAttempt: attempt, interrupted: false })
       void host.transition(recordOf(job, 'failed', Date.now()))

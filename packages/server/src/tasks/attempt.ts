@@ -70,13 +70,16 @@ export type FailTask = (job: TaskJob, attempt: number, thrown: unknown) => AnyEn
 export async function runAttempt(
   registry: TaskRegistry,
   fail: FailTask,
-  run: { job: TaskJob; attempt: number; signal: AbortSignal },
+  run: { job: TaskJob; attempt: number; signal: AbortSignal; claim?: (() => Promise<boolean>) | undefined },
 ): Promise<AttemptOutcome> {
-  const { job, attempt, signal } = run
-  const failed = (thrown: unknown): AttemptOutcome => {
+  const { job, attempt, signal, claim } = run
+  const resolve = (thrown: unknown): AttemptOutcome => {
     const envelope = fail(job, attempt, thrown)
     return { status: 'failed', envelope, ...retryDecision(envelope, attempt, registry.retryPolicy(job.task)) }
   }
+  // with a claim, the failure is reported only by whoever claims this attempt first
+  const failed = (thrown: unknown): AttemptOutcome | Promise<AttemptOutcome> =>
+    claim ? claim().then((won) => (won ? resolve(thrown) : { status: 'superseded' })) : resolve(thrown)
   let def: ReturnType<TaskRegistry['require']>
   let payload: unknown
   try {

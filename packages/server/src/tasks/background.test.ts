@@ -7,7 +7,7 @@ import { createFaultline } from '../faultline'
 import { defineTask } from './define'
 import type { TaskJob } from './runner'
 import type { TaskRecord } from './store'
-import { app, Bounced, errors, manualRunner, oneTaskApp, quiet, tick } from './tasks.fixture'
+import { app, Bounced, deferred, errors, manualRunner, oneTaskApp, quiet, tick } from './tasks.fixture'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -55,6 +55,75 @@ test('tasks a runner cannot take are failed with UNAVAILABLE, reported once, nev
   await tick()
   expect(await fl.tasks.status(id)).toMatchObject({ status: 'failed', error: { code: 'UNAVAILABLE' } })
   expect(reports).toEqual([expect.objectContaining({ code: 'UNAVAILABLE', taskId: id, attempt: 0 })])
+})
+
+test('a runner that takes tasks before the response: the call answers once the runner holds them', async () => {
+  const held = deferred()
+  const taken: TaskJob[] = []
+  const manual = manualRunner({
+    takes: 'before-response',
+    enqueue: async (jobs) => {
+      await held.promise
+      taken.push(...jobs)
+    },
+  })
+  const { fl, caller } = app(manual.runner)
+  let answered = false
+  const call = caller.go({ email: 'a@example.test' }).then((id) => {
+    answered = true
+    return id
+  })
+  await tick()
+  // the runner was handed the task while the call is still open
+  expect(answered).toBe(false)
+  held.settle()
+  const id = await call
+  expect(taken.map((job) => job.id)).toEqual([id])
+  // a call that fails hands nothing over and waits for nothing
+  await expect(caller.go({ email: 'b@example.test', fail: true })).rejects.toThrow()
+  expect(taken).toHaveLength(1)
+  expect((await fl.tasks.drain()).interrupted).toEqual([])
+})
+
+test('tasks a runner cannot take before the response fail the call with UNAVAILABLE and a retry delay', async () => {
+  const refusal = new Error('connection refused')
+  const manual = manualRunner({ takes: 'before-response', enqueue: () => Promise.reject(refusal) })
+  const { fl, caller } = app(manual.runner)
+  const err = await caller.go({ email: 'a@example.test' }).catch((e: unknown) => e)
+  expect(err).toMatchObject({
+    cause: {
+      code: 'UNAVAILABLE',
+      retryAfterMs: 1000,
+      message: 'Background work could not be queued; try again shortly',
+    },
+  })
+  expect((err as { cause: { cause: unknown } }).cause.cause).toBe(refusal)
+  // the call's failure is the one failure: no task failure besides it, no task left to answer for
+  expect(fl.tasks.failures()).toEqual([])
+  expect((await fl.tasks.drain()).interrupted).toEqual([])
+})
+
+test('a claimed attempt reports its failure; one whose claim is refused reports nothing and ends superseded', async () => {
+  const manual = manualRunner()
+  const { reports } = app(manual.runner)
+  const job: TaskJob = { id: 'task_1', task: 'send', payload: { email: 'bounce' }, requestId: 'req_1', createdAt: 0 }
+  const claims: string[] = []
+  const claim = (won: boolean) => async () => {
+    claims.push(won ? 'won' : 'lost')
+    return won
+  }
+  expect(await manual.run(job, 1, undefined, claim(false))).toEqual({ status: 'superseded' })
+  expect(reports).toEqual([])
+  expect(await manual.run(job, 2, undefined, claim(true))).toMatchObject({
+    status: 'failed',
+    envelope: { code: 'DELIVERY_FAILED' },
+  })
+  expect(reports).toEqual([expect.objectContaining({ code: 'DELIVERY_FAILED', taskId: 'task_1', attempt: 2 })])
+  // a success claims nothing
+  expect(await manual.run({ ...job, payload: { email: 'ok' } }, 1, undefined, claim(false))).toEqual({
+    status: 'succeeded',
+  })
+  expect(claims).toEqual(['lost', 'won'])
 })
 
 test("a runner's check refuses a task at enqueue: the call fails, nothing is queued", async () => {

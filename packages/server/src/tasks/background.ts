@@ -1,4 +1,4 @@
-import type { AnyCatalog, inferEnvelope } from '@faultline/contract'
+import { type AnyCatalog, FaultlineError, type inferEnvelope } from '@faultline/contract'
 import { initTRPC } from '@trpc/server'
 import type { Config } from '../config'
 import type { Engine } from '../engine/engine'
@@ -19,6 +19,8 @@ import type { TaskRecord } from './store'
 import { createTaskContext } from './task-context'
 
 const newTaskId = idMaker('task_')
+// when a call whose tasks could not be queued may be tried again
+const PERSIST_RETRY_AFTER_MS = 1000
 
 type Formatter = Parameters<typeof initTRPC.create>[0] extends infer O
   ? O extends { errorFormatter?: infer F }
@@ -44,7 +46,9 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   const host: TaskHost = {
     definitions: registry.definitions,
     retryPolicy: registry.retryPolicy,
-    attempt: context.around((job, attempt, signal) => runAttempt(registry, ledger.fail, { job, attempt, signal })),
+    attempt: context.around((job, attempt, signal, claim) =>
+      runAttempt(registry, ledger.fail, { job, attempt, signal, claim }),
+    ),
     fail: ledger.fail,
     transition: ledger.transition,
     interrupt: ledger.interrupt,
@@ -53,6 +57,25 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
   runner.attach(host)
   // tasks of calls still running, or whose response has not gone yet
   const prepared = new Set<PreparedTask>()
+
+  /** The jobs of the tasks that leave `prepared` for the runner now. */
+  const take = (tasks: readonly PreparedTask[]): TaskJob[] => {
+    const jobs: TaskJob[] = []
+    for (const task of tasks) {
+      if (!task.leave('committed')) continue
+      prepared.delete(task)
+      jobs.push(task.job)
+    }
+    return jobs
+  }
+  /** The runner's `enqueue`, a throw turned into a rejection. */
+  const handOver = (jobs: readonly TaskJob[]): Promise<void> => {
+    try {
+      return Promise.resolve(runner.enqueue(jobs))
+    } catch (cause) {
+      return Promise.reject(cause)
+    }
+  }
 
   const desk: TaskDesk = {
     prepare(name, payload, requestId) {
@@ -71,26 +94,34 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
       ledger.prepared(job)
       return task
     },
+    beforeResponse: runner.takes === 'before-response',
     commit(tasks) {
-      const jobs: TaskJob[] = []
-      for (const task of tasks) {
-        if (!task.leave('committed')) continue
-        prepared.delete(task)
-        jobs.push(task.job)
-      }
+      const jobs = take(tasks)
       if (jobs.length === 0) return Promise.resolve()
-      let taken: Promise<void>
-      try {
-        taken = Promise.resolve(runner.enqueue(jobs))
-      } catch (cause) {
-        taken = Promise.reject(cause)
-      }
-      return taken.then(
+      return handOver(jobs).then(
         () => {
           for (const job of jobs) ledger.forget(job.id)
         },
         (cause) => ledger.notTaken(jobs, cause),
       )
+    },
+    persist(tasks) {
+      const jobs = take(tasks)
+      if (jobs.length === 0) return Promise.resolve()
+      const forget = () => {
+        for (const job of jobs) ledger.forget(job.id)
+      }
+      return handOver(jobs).then(forget, (cause) => {
+        forget()
+        // the call's one failure, logged and reported as the request's: the tasks were never queued
+        throw new FaultlineError({
+          code: 'UNAVAILABLE',
+          message: 'Background work could not be queued; try again shortly',
+          data: undefined,
+          retryAfterMs: PERSIST_RETRY_AFTER_MS,
+          cause,
+        })
+      })
     },
     discard(task) {
       if (!task.leave('discarded')) return
@@ -160,7 +191,11 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
     const call = new CallBackground(desk, typeof c.requestId === 'string' ? c.requestId : undefined)
     const result = await next({ ctx: { background: call as Background<TTasks> } })
     // a subscription's response lasts as long as the subscription: its tasks do not wait for it
-    CallBackground.settle(call, result.ok, () => (type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx))))
+    const persisting = CallBackground.settle(call, result.ok, () =>
+      type === 'subscription' ? undefined : tasksOf(scopeOfContext(ctx)),
+    )
+    // a runner that takes tasks before the response: the call answers once they are held, or fails
+    if (persisting) await persisting
     return result
   })
 

@@ -89,7 +89,8 @@ export function inProcessRunner(opts: InProcessRunnerOptions = {}): TaskRunner {
         const reporting = report(record)
         if (reporting) await reporting
         const outcome = await h.attempt(job, attempt, signal)
-        if (outcome.status === 'aborted' || signal.aborted) return
+        // superseded never happens here: this runner passes no claim
+        if (outcome.status === 'aborted' || outcome.status === 'superseded' || signal.aborted) return
         if (outcome.status === 'succeeded') {
           record.status = 'succeeded'
           delete record.error

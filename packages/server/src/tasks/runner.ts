@@ -37,6 +37,8 @@ export type AttemptOutcome =
     }
   /** The runner aborted the attempt (shutdown): nothing was resolved; the runner decides what it means. */
   | { readonly status: 'aborted' }
+  /** The attempt failed, but its failure had been reported elsewhere already (its claim was refused): nothing was reported here. */
+  | { readonly status: 'superseded' }
 
 /**
  * What a Faultline instance gives the runner it was created with: the task definitions, the
@@ -53,9 +55,11 @@ export interface TaskHost {
    * Runs one attempt (1 for the first): checks the payload against the task's schema, runs the
    * task with its timeout, and resolves a failure once, logged and reported with the request id
    * that queued the task, deciding whether and when to retry. When `signal` aborts first, the
-   * attempt ends at once as `aborted`.
+   * attempt ends at once as `aborted`. A runner that may run one attempt twice (a queue re-delivering
+   * a job whose worker froze) passes `claim`: asked before a failure is reported, it answers false
+   * when this attempt's failure was reported already, and the attempt ends as `superseded`.
    */
-  attempt(job: TaskJob, attempt: number, signal: AbortSignal): Promise<AttemptOutcome>
+  attempt(job: TaskJob, attempt: number, signal: AbortSignal, claim?: () => Promise<boolean>): Promise<AttemptOutcome>
   /**
    * Resolves a failure that is not an attempt's own (a lost worker, say): logged and reported
    * once, like any other. Returns its envelope.
@@ -86,11 +90,18 @@ export interface TaskRunner {
   /** Checks a task as a procedure enqueues it; throw a `TypeError` to refuse it (a payload the runner cannot carry). */
   check?(job: TaskJob): void
   /**
-   * Takes the tasks of a call that succeeded, once its response has gone.
-   * Resolves when the runner is done with them here: finished, for a runner
-   * that runs them; safely queued, for one that hands them on. This is what
-   * `waitUntil` keeps a serverless invocation alive for. A rejection means the
-   * tasks were not taken: they are marked failed with `UNAVAILABLE`.
+   * When `enqueue` is called. `'after-response'` (the default): once the response has gone. A
+   * runner that keeps tasks durably says `'before-response'`: `enqueue` is called as the call
+   * succeeds and the call waits for it, so no response reports a task the runner does not hold.
+   */
+  readonly takes?: 'after-response' | 'before-response'
+  /**
+   * Takes the tasks of a call that succeeded (see `takes` for when). Resolves
+   * when the runner is done with them here: finished, for a runner that runs
+   * them; safely queued, for one that hands them on. This is what `waitUntil`
+   * keeps a serverless invocation alive for. A rejection means the tasks were
+   * not taken: after the response, they are marked failed with `UNAVAILABLE`;
+   * before it, the call fails with `UNAVAILABLE` and its tasks are discarded.
    */
   enqueue(jobs: readonly TaskJob[]): Promise<void>
   /**

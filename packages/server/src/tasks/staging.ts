@@ -6,9 +6,9 @@ import type { TaskJob } from './runner'
 /** Queues background tasks from a procedure: `ctx.background.enqueue('send-receipt', { orderId })`. */
 export interface Background<TTasks extends readonly AnyTaskDefinition[]> {
   /**
-   * Queues a task and returns its id. It starts after the response has been handed to the
-   * transport, and only if this procedure succeeds: tasks queued by a procedure that then fails
-   * are discarded.
+   * Queues a task and returns its id. It is handed to the runner only if this procedure succeeds
+   * (tasks queued by a procedure that then fails are discarded): in process, it starts once the
+   * response has been handed to the transport; a durable queue holds it before the response goes.
    */
   enqueue<TName extends keyof TaskMap<TTasks> & string>(
     name: TName,
@@ -51,8 +51,15 @@ export class PreparedTask {
 export interface TaskDesk {
   /** Checks and records a task; throws a TypeError on an unknown task or a bad payload. */
   prepare(name: string, payload: unknown, requestId: string | undefined): PreparedTask
+  /** Whether the runner takes a call's tasks before its response (`persist`), not after it (`commit`). */
+  readonly beforeResponse: boolean
   /** Hands the tasks of a call that succeeded to the runner; settles when the runner is done with them here. */
   commit(tasks: readonly PreparedTask[]): Promise<void>
+  /**
+   * Hands the tasks of a call that succeeded to a runner that keeps them durably, while the call
+   * waits; rejects with an `UNAVAILABLE` error, the tasks discarded, when the runner cannot take them.
+   */
+  persist(tasks: readonly PreparedTask[]): Promise<void>
   /** Drops a task whose call failed. */
   discard(task: PreparedTask): void
 }
@@ -126,21 +133,25 @@ export class CallBackground {
   }
 
   /**
-   * Ends a call. Its tasks are discarded if it failed; else committed to its request's tasks (asked
-   * of `request` only when there are some), or started on the next turn when it has none.
+   * Ends a call. Its tasks are discarded if it failed. Else a runner that takes tasks before the
+   * response gets them now, and the promise returned is what the call waits for; otherwise they are
+   * committed to its request's tasks (asked of `request` only when there are some), or started on
+   * the next turn when it has none.
    */
-  static settle(call: CallBackground, ok: boolean, request: () => RequestTasks | undefined): void {
+  static settle(call: CallBackground, ok: boolean, request: () => RequestTasks | undefined): Promise<void> | undefined {
     const tasks = call.#tasks
-    if (!tasks) return
+    if (!tasks) return undefined
     const desk = call.#desk
     if (!ok) {
       for (const task of tasks) desk.discard(task)
-      return
+      return undefined
     }
+    if (desk.beforeResponse) return desk.persist(tasks)
     // without the createContext wrapper there is no hand-off signal: start on the next turn
     const state = request()
     if (state) state.commit(tasks)
     else nextTurn(() => void desk.commit(tasks))
+    return undefined
   }
 }
 

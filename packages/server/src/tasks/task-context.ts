@@ -36,7 +36,12 @@ export interface TaskContextHooks {
 
 const NO_FAILURE = Symbol('no failure')
 
-type RunAttempt = (job: TaskJob, attempt: number, signal: AbortSignal) => Promise<AttemptOutcome>
+type RunAttempt = (
+  job: TaskJob,
+  attempt: number,
+  signal: AbortSignal,
+  claim?: () => Promise<boolean>,
+) => Promise<AttemptOutcome>
 
 /**
  * The task context hooks of an instance, applied where tasks are queued and run. Without hooks,
@@ -63,10 +68,10 @@ export function createTaskContext(hooks: TaskContextHooks | undefined, engine: E
     /** `runAttempt` wrapped in `around`, or itself when there is no `around`. */
     around(runAttempt: RunAttempt): RunAttempt {
       if (!around) return runAttempt
-      return async (job, attempt, signal) => {
+      return async (job, attempt, signal, claim) => {
         let ran: Promise<AttemptOutcome> | undefined
         const run = () => {
-          ran ??= runAttempt(job, attempt, signal)
+          ran ??= runAttempt(job, attempt, signal, claim)
           return ran
         }
         const info: TaskAttemptInfo = {

@@ -28,7 +28,9 @@ export const send = defineTask({
 })
 
 /** A runner that keeps what it is given and runs a task only when told to. */
-export function manualRunner(opts: { enqueue?: (jobs: readonly TaskJob[]) => Promise<void>; refuse?: string } = {}) {
+export function manualRunner(
+  opts: { enqueue?: (jobs: readonly TaskJob[]) => Promise<void>; refuse?: string; takes?: TaskRunner['takes'] } = {},
+) {
   let host: TaskHost | undefined
   const taken: TaskJob[] = []
   const records = new Map<string, TaskRecord>()
@@ -40,6 +42,7 @@ export function manualRunner(opts: { enqueue?: (jobs: readonly TaskJob[]) => Pro
       if (opts.refuse && JSON.stringify(job.payload).includes(opts.refuse)) throw new TypeError('enqueue: refused')
     },
     enqueue: opts.enqueue ?? (async (jobs) => void taken.push(...jobs)),
+    ...(opts.takes ? { takes: opts.takes } : {}),
     status: (id) => records.get(id),
     drain: async () => ({ interrupted: [] }),
   }
@@ -51,8 +54,8 @@ export function manualRunner(opts: { enqueue?: (jobs: readonly TaskJob[]) => Pro
       return host
     },
     /** Runs one attempt of a taken task, as a worker elsewhere would, and records the outcome. */
-    async run(job: TaskJob, attempt: number, signal = new AbortController().signal) {
-      const outcome = await this.host().attempt(job, attempt, signal)
+    async run(job: TaskJob, attempt: number, signal = new AbortController().signal, claim?: () => Promise<boolean>) {
+      const outcome = await this.host().attempt(job, attempt, signal, claim)
       const base = { id: job.id, task: job.task, attempts: attempt, requestId: job.requestId }
       const times = { createdAt: job.createdAt, updatedAt: Date.now() }
       if (outcome.status === 'failed') {
