@@ -2,7 +2,7 @@
 // was reported, and what Redis holds at the end, reconciled into the suite's figures.
 import type { Job, Queue } from 'bullmq'
 import type { Answer } from './client'
-import type { Mode } from './faultline'
+import { MODES, type Mode } from './faultline'
 import { readJournals } from './journal'
 
 /** A scenario's figures: the first group counts, the second must all be 0. */
@@ -27,20 +27,41 @@ export interface Figures {
   unreported: number
   /** Calls answered 503 whose task is in Redis or ran anyway. */
   phantoms: number
+  /** Phantoms the API process never logged as such (`a task ran though its call was answered UNAVAILABLE`). */
+  silentPhantoms: number
   /** Any other status, or a 503 that breaks the contract. */
   wrongAnswers: number
   /** Processes that exited without the scenario killing them. */
   crashed: number
   /** Per mode, the tasks that succeeded and failed (interrupted counted as failed). */
   byMode: Record<Mode, { succeeded: number; failed: number; attempts: number[] }>
+  /** Every task answered queued and found finished: its attempts started and those reported. */
+  tasks: {
+    ref: string
+    mode: Mode
+    taskId: string
+    state: string
+    started: number
+    reported: number[]
+    finishedOn: number
+  }[]
   /** What broke, the first few of each kind, to reproduce it. */
   problems: string[]
 }
+
+/** What the runner logs when a task whose call was answered 503 had been taken by a worker before it could be recalled. */
+const RAN_THOUGH_REFUSED = 'faultline: a task ran though its call was answered UNAVAILABLE'
 
 type JobInfo = { state: string; job: Job }
 
 const FINAL = new Set(['completed', 'failed'])
 const STATES = ['completed', 'failed', 'active', 'wait', 'delayed', 'prioritized', 'waiting-children'] as const
+
+function emptyByMode(): Figures['byMode'] {
+  const byMode: Partial<Figures['byMode']> = {}
+  for (const mode of MODES) byMode[mode] = { succeeded: 0, failed: 0, attempts: [] }
+  return byMode as Figures['byMode']
+}
 
 /** Every job of the queue, by id and by the `ref` of its payload. */
 async function jobsOf(queue: Queue) {
@@ -94,7 +115,8 @@ export async function account(opts: {
   }
   const { byId, byRef } = await jobsOf(opts.queue)
   const events = readJournals(opts.journalDir)
-  const ran = new Set(events.flatMap((e) => (e.kind === 'start' ? [e.ref] : [])))
+  const ran = new Map(events.flatMap((e) => (e.kind === 'start' ? [[e.ref, e.taskId] as const] : [])))
+  const admitted = new Set(events.flatMap((e) => (e.kind === 'log' && e.msg === RAN_THOUGH_REFUSED ? [e.taskId] : [])))
 
   const reports = new Map<string, number>()
   for (const e of events) {
@@ -125,11 +147,9 @@ export async function account(opts: {
     phantoms: 0,
     wrongAnswers: 0,
     crashed: opts.crashed.length,
-    byMode: {
-      ok: { succeeded: 0, failed: 0, attempts: [] },
-      'poison-throw': { succeeded: 0, failed: 0, attempts: [] },
-      'poison-hang': { succeeded: 0, failed: 0, attempts: [] },
-    },
+    silentPhantoms: 0,
+    byMode: emptyByMode(),
+    tasks: [],
     problems,
   }
   for (const crash of opts.crashed) note('crashed', crash)
@@ -143,9 +163,17 @@ export async function account(opts: {
     if (answer.kind === 'unavailable') {
       figures.unavailable++
       const info = byRef.get(answer.ref)
-      if (info || ran.has(answer.ref)) {
+      const taskId = info?.job.id ?? ran.get(answer.ref)
+      if (taskId !== undefined) {
         figures.phantoms++
-        note('phantom', `${answer.ref} was answered 503 but ${info ? `its job is ${info.state}` : 'it ran'}`)
+        // logged as such by the API process, it is the runner's stated limit; unlogged, a break
+        if (!admitted.has(taskId)) {
+          figures.silentPhantoms++
+          note(
+            'silent phantom',
+            `${answer.ref} (task ${taskId}) was answered 503 but ${info ? `its job is ${info.state}` : 'it ran'}`,
+          )
+        }
       }
     }
     if (answer.kind !== 'queued') continue
@@ -171,6 +199,15 @@ export async function account(opts: {
     const mode = figures.byMode[answer.mode]
     mode[succeeded ? 'succeeded' : 'failed']++
     mode.attempts.push(started)
+    figures.tasks.push({
+      ref: answer.ref,
+      mode: answer.mode,
+      taskId: answer.taskId,
+      state: info.state,
+      started,
+      reported: Array.from({ length: started }, (_, i) => i + 1).filter((n) => reports.has(`${answer.taskId}#${n}`)),
+      finishedOn: info.job.finishedOn ?? 0,
+    })
     // every attempt but a successful last one failed, and each failure is reported once
     const failedAttempts = succeeded ? started - 1 : started
     for (let attempt = 1; attempt <= failedAttempts; attempt++) {
@@ -190,7 +227,7 @@ export function violations(f: Figures) {
     stuck: f.stuck,
     duplicateReports: f.duplicateReports,
     unreported: f.unreported,
-    phantoms: f.phantoms,
+    silentPhantoms: f.silentPhantoms,
     wrongAnswers: f.wrongAnswers,
     crashed: f.crashed,
   }

@@ -11,9 +11,9 @@ const t = initTRPC.context<{ requestId: string }>().create({ errorFormatter: fl.
 const procedure = t.procedure.concat(fl.background)
 
 const router = t.router({
-  place: procedure
-    .input(z.object({ ref: z.string(), mode: z.enum(MODES) }))
-    .mutation(({ ctx, input }) => ({ taskId: ctx.background.enqueue('place', input) })),
+  place: procedure.input(z.object({ ref: z.string(), mode: z.enum(MODES) })).mutation(({ ctx, input }) => ({
+    taskId: ctx.background.enqueue(input.mode === 'slow' ? 'place-slow' : 'place', input),
+  })),
 })
 
 const server = createServer(createHTTPHandler({ router, createContext: fl.createContext(), ...fl.adapter() }))

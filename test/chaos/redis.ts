@@ -2,10 +2,9 @@
 // directory. AOF is on and fsynced on every write, so what Redis acknowledged survives a kill.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { findRedisServer } from '../src/fixtures/redis'
+import { findRedisServer, freePort } from '../src/fixtures/redis'
 
 export interface DurableRedis {
   port: number
@@ -19,18 +18,6 @@ export interface DurableRedis {
   restart(): Promise<void>
   /** Kills it and removes its data directory. */
   stop(): Promise<void>
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 function launch(bin: string, port: number, dir: string): Promise<ChildProcess> {

@@ -5,10 +5,11 @@
 // API kill may lose tasks: that is the window the default closes, and it is only counted.
 import { violations } from './accounting'
 import { killAll } from './child'
-import { apiKill, duplicateDelivery, poison, type Run, redisRestart, workerKill } from './scenarios'
+import { apiKill, duplicateDelivery, poison, type Run, redisRestart, workerKill, workerKilledTwice } from './scenarios'
 
 const SCENARIOS: Record<string, () => Promise<Run>> = {
-  'worker-kill': () => workerKill({ tasks: 400, kills: 6 }),
+  'worker-kill': () => workerKill({ kills: 6, clients: 3 }),
+  'worker-killed-twice': () => workerKilledTwice(),
   'redis-restart': () => redisRestart({ restarts: 4, clients: 4, upMs: 2_000 }),
   'api-kill': () => apiKill({ kills: 5, clients: 4, durability: 'before-response' }),
   'api-kill-after-response': () => apiKill({ kills: 5, clients: 4, durability: 'after-response' }),
@@ -55,7 +56,8 @@ const columns = [
   'stuck',
   'duplicate reports',
   'unreported',
-  'phantoms',
+  'phantoms (logged)',
+  'silent phantoms',
   '503s',
   'dropped',
   'wrong answers',
@@ -87,6 +89,7 @@ for (const scenario of [...new Set(results.map((r) => r.scenario))]) {
     String(sum((r) => r.figures.duplicateReports)),
     String(sum((r) => r.figures.unreported)),
     String(sum((r) => r.figures.phantoms)),
+    String(sum((r) => r.figures.silentPhantoms)),
     String(sum((r) => r.figures.unavailable)),
     String(sum((r) => r.figures.dropped)),
     String(sum((r) => r.figures.wrongAnswers)),

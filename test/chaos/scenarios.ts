@@ -8,6 +8,7 @@ import type { Child } from './child'
 import { type Answer, load, place } from './client'
 import { type Cluster, startCluster } from './cluster'
 import type { Durability, Mode } from './faultline'
+import type { JournalEvent } from './journal'
 
 /** One run of a scenario: its damage, its figures, and how long it took. */
 export interface Run {
@@ -82,21 +83,25 @@ async function placeAll(url: string, refs: { ref: string; mode: Mode }[], client
   return answers
 }
 
-/** Attempts a worker has started and not ended (no `done`, no report), from its journal. */
-function inFlight(journalDir: string, worker: Child): number {
+/** A worker's journal so far. */
+function journalOf(journalDir: string, worker: Child): JournalEvent[] {
   let text = ''
   try {
     text = readFileSync(join(journalDir, `worker-${worker.pid}.jsonl`), 'utf8')
   } catch {
-    return 0
+    return []
   }
+  return text.split('\n').flatMap((line) => (line ? [JSON.parse(line) as JournalEvent] : []))
+}
+
+/** Attempts a worker has started and not ended (no `done`, no report), from its journal. */
+function inFlight(journalDir: string, worker: Child): number {
   const open = new Set<string>()
-  for (const line of text.split('\n')) {
-    if (!line) continue
-    const e = JSON.parse(line) as { kind: string; taskId?: string; attempt?: number }
+  for (const e of journalOf(journalDir, worker)) {
+    if (e.kind === 'log') continue
     const key = `${e.taskId}#${e.attempt}`
     if (e.kind === 'start') open.add(key)
-    else if (e.kind === 'done' || e.kind === 'report') open.delete(key)
+    else open.delete(key)
   }
   return open.size
 }
@@ -114,29 +119,63 @@ async function busyWorker(cluster: Cluster, workers: Child[], timeoutMs = 10_000
 }
 
 /**
- * Three workers work `tasks` tasks; `kills` times a worker with tasks in flight is killed with
- * SIGKILL and a replacement started. Each task must end succeeded or failed, every lost attempt
- * reported once.
+ * Three workers under continuous load; `kills` times a worker with tasks in flight is killed with
+ * SIGKILL and a replacement started, the next kill once it is ready. Each task must end succeeded
+ * or failed, every lost attempt reported once.
  */
-export function workerKill(sizes: { tasks: number; kills: number }): Promise<Run> {
+export function workerKill(sizes: { kills: number; clients: number }): Promise<Run> {
   return scenario('worker kill', { workers: 3 }, async (cluster) => {
-    const refs = Array.from({ length: sizes.tasks }, (_, i) => ({ ref: `wk-${i}`, mode: 'ok' as const }))
-    const placing = placeAll(cluster.url(), refs, 4)
+    const traffic = load({ url: cluster.url, clients: sizes.clients, paceMs: 50, prefix: 'wk' })
     let kills = 0
-    const replacements: Promise<Child>[] = []
     for (let k = 0; k < sizes.kills; k++) {
-      await sleep(between(200, 600))
-      const alive = cluster.workers.filter((w) => !w.killed)
-      const victim = await busyWorker(cluster, alive)
+      await sleep(between(300, 800))
+      const victim = await busyWorker(
+        cluster,
+        cluster.workers.filter((w) => !w.killed),
+      )
       if (!victim) break
       await victim.signal('SIGKILL')
       kills++
-      replacements.push(cluster.startWorker())
+      await cluster.startWorker()
     }
-    const answers = await placing
-    await Promise.all(replacements)
-    return { answers, workerKills: kills }
+    await sleep(500)
+    return { answers: await traffic.stop(), workerKills: kills }
   })
+}
+
+/**
+ * One slow task whose worker is killed mid-task, then the worker that runs it next, too: BullMQ
+ * fails a job stalled more often than `maxStalledCount` (1) allows. Both lost attempts should be
+ * reported, once each.
+ */
+export function workerKilledTwice(): Promise<Run> {
+  return scenario('worker killed twice', { workers: 3 }, async (cluster) => {
+    const answer = await place(cluster.url(), 'twice', 'slow')
+    let kills = 0
+    for (const attempt of [1, 2]) {
+      const victim = await runnerOf(cluster, 'twice', attempt)
+      if (!victim) break
+      await victim.signal('SIGKILL')
+      kills++
+    }
+    return { answers: [answer], workerKills: kills }
+  })
+}
+
+/** Waits (at most `timeoutMs`) for the worker that started attempt `attempt` of the task of `ref`. */
+async function runnerOf(cluster: Cluster, ref: string, attempt: number, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    for (const worker of cluster.workers) {
+      if (worker.killed) continue
+      const started = journalOf(cluster.journalDir, worker).some(
+        (e) => e.kind === 'start' && e.ref === ref && e.attempt === attempt,
+      )
+      if (started) return worker
+    }
+    await sleep(20)
+  }
+  return undefined
 }
 
 /**
