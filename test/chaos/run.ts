@@ -1,8 +1,10 @@
 // The full chaos run: every scenario at full size, RUNS times each (default 3), then a markdown
 // table of the figures summed per scenario. Run: pnpm chaos. ONLY=poison,api-kill narrows it.
 // Exits 1 when any scenario lost, left stuck, reported twice or left unreported a task, answered
-// a 503 for a task that ran, answered anything else, or saw a process crash. The after-response
-// API kill may lose tasks: that is the window the default closes, and it is only counted.
+// a 503 for a task that ran without the runner logging it, answered anything else, or saw a process
+// crash. Two figures are counted, not failed: what the after-response API kill loses (the window the
+// default closes), and the attempt left unreported when one task's worker is killed twice (a known
+// limit, pinned in chaos.test.ts).
 import { violations } from './accounting'
 import { killAll } from './child'
 import { apiKill, duplicateDelivery, poison, type Run, redisRestart, workerKill, workerKilledTwice } from './scenarios'
@@ -15,6 +17,12 @@ const SCENARIOS: Record<string, () => Promise<Run>> = {
   'api-kill-after-response': () => apiKill({ kills: 5, clients: 4, durability: 'after-response' }),
   poison: () => poison({ tasks: 200, poison: 6 }),
   'duplicate-delivery': () => duplicateDelivery({ freezes: 3, clients: 3, frozenMs: 2_500 }),
+}
+
+/** Figures of a scenario that are counted, not failed (see above). */
+const KNOWN: Record<string, Partial<ReturnType<typeof violations>>> = {
+  'api kill (after-response)': { lost: 0 },
+  'worker killed twice': { unreported: 0 },
 }
 
 const runs = Number(process.env.RUNS ?? 3)
@@ -56,7 +64,7 @@ const columns = [
   'stuck',
   'duplicate reports',
   'unreported',
-  'phantoms (logged)',
+  'phantoms',
   'silent phantoms',
   '503s',
   'dropped',
@@ -72,7 +80,7 @@ for (const scenario of [...new Set(results.map((r) => r.scenario))]) {
   const lost = sum((r) => r.figures.lost)
   const must = sum((r) => {
     const v = violations(r.figures)
-    const counted = scenario.includes('after-response') ? { ...v, lost: 0 } : v
+    const counted = { ...v, ...KNOWN[scenario] }
     return Object.values(counted).reduce((a, b) => a + b, 0)
   })
   if (must > 0) failed = true
