@@ -166,6 +166,18 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     async drain(timeoutMs): Promise<DrainResult> {
       const h = attached()
       if (adding.size === 0) return { interrupted: [] }
+      // calls wait for their own adds, which end by their deadline and fail the call if they must:
+      // nothing to give up on here
+      if (durability === 'before-response') {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const adds = [...adding.values()].map((p) => p.added)
+        await Promise.race([
+          Promise.allSettled(adds),
+          new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+        ])
+        clearTimeout(timer)
+        return { interrupted: [] }
+      }
       let timer: ReturnType<typeof setTimeout> | undefined
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs)
