@@ -299,6 +299,38 @@ test("durability 'after-response': a task whose add gives up after its 200 is re
   ])
 })
 
+test('a worker that lost its job mid-attempt and fails it late reports nothing: the attempt was reported once, by the worker that re-ran it', async () => {
+  const queueName = freshQueue()
+  const api = await apiProcess(queueName)
+  // a worker that stops renewing its lock, as a frozen one would, and runs no stalled-job check
+  const frozen = workerProcess(queueName, {
+    concurrency: 1,
+    lockDuration: 300,
+    skipLockRenewal: true,
+    skipStalledCheck: true,
+  })
+  const { taskId } = await client(api.url, 'req_frozen').order.create.mutate({
+    email: 'a@example.test',
+    mode: 'late-fail-once',
+  })
+  await vi.waitFor(() => expect(frozen.runs).toHaveLength(1), { timeout: 5_000, interval: 10 })
+  // its lock lapses; this worker's stalled-job check puts the job back and runs it again
+  const other = workerProcess(queueName, { stalledInterval: 100 })
+  await vi.waitFor(async () => expect(await api.fl.tasks.status(taskId)).toMatchObject({ status: 'succeeded' }), {
+    timeout: 10_000,
+    interval: 20,
+  })
+  expect(other.runs).toEqual([expect.objectContaining({ taskId, attempt: 2 })])
+  // the frozen worker's attempt has failed by now, after its job was taken from it
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
+  expect(frozen.runs).toEqual([expect.objectContaining({ taskId, attempt: 1 })])
+  expect(taskReports(other)).toEqual([
+    expect.objectContaining({ code: 'UNAVAILABLE', taskId, attempt: 1, requestId: 'req_frozen' }),
+  ])
+  expect(taskReports(frozen)).toEqual([])
+  expect(await api.fl.tasks.status(taskId)).toMatchObject({ status: 'succeeded', attempts: 2 })
+}, 20_000)
+
 const workerScript = fileURLToPath(new URL('./fixtures/bullmq-worker.ts', import.meta.url))
 
 /** Starts the worker script in a process of its own; resolves once it takes tasks. */
