@@ -288,6 +288,22 @@ test('Redis back within the deadline: the call waits for it and answers 200, its
   expect(api.reports).toEqual([])
 })
 
+test('an add that lands after its call was answered UNAVAILABLE is removed once Redis answers: the task never runs', async () => {
+  const port = await freePort()
+  let late: RedisServer | undefined
+  cleanups.push(async () => late?.stop())
+  const api = await apiOn(port, { enqueueTimeoutMs: 200 })
+  const removed: string[] = []
+  api.runner.queue.on('removed', (id) => void removed.push(String(id)))
+  expect((await api.post('a@example.test')).status).toBe(503)
+  // the add waited for a first connection: it goes out once Redis is there, and is taken back
+  late = await startRedis({ port })
+  await vi.waitFor(() => expect(removed).toHaveLength(1), { timeout: 5_000, interval: 20 })
+  expect(removed[0]).toMatch(/^task_/)
+  expect(await api.runner.queue.getJobState(removed[0] ?? '')).toBe('unknown')
+  expect(api.log.lines.filter((l) => l.msg.includes('ran though'))).toEqual([])
+})
+
 test("durability 'after-response': a task whose add gives up after its 200 is reported failed, never silently lost", async () => {
   const api = await apiOn(await freePort(), { durability: 'after-response', enqueueTimeoutMs: 100 })
   const res = await api.post('a@example.test')
