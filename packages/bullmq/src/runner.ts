@@ -83,9 +83,9 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     )
   }
   const enqueueTimeoutMs = opts.enqueueTimeoutMs ?? 2000
-  if (!(enqueueTimeoutMs >= 0 && enqueueTimeoutMs <= 2 ** 31 - 1)) {
+  if (!(enqueueTimeoutMs >= 1 && enqueueTimeoutMs <= 2 ** 31 - 1)) {
     throw new TypeError(
-      `createBullmqRunner: enqueueTimeoutMs must be a number of milliseconds from 0 to 2^31 - 1; got ${enqueueTimeoutMs}`,
+      `createBullmqRunner: enqueueTimeoutMs must be a number of milliseconds from 1 to 2^31 - 1; got ${enqueueTimeoutMs}`,
     )
   }
 
