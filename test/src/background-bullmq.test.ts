@@ -288,6 +288,22 @@ test('Redis back within the deadline: the call waits for it and answers 200, its
   expect(api.reports).toEqual([])
 })
 
+test('an add that lands after its call was answered UNAVAILABLE is removed once Redis answers: the task never runs', async () => {
+  const port = await freePort()
+  let late: RedisServer | undefined
+  cleanups.push(async () => late?.stop())
+  const api = await apiOn(port, { enqueueTimeoutMs: 200 })
+  const removed: string[] = []
+  api.runner.queue.on('removed', (id) => void removed.push(String(id)))
+  expect((await api.post('a@example.test')).status).toBe(503)
+  // the add waited for a first connection: it goes out once Redis is there, and is taken back
+  late = await startRedis({ port })
+  await vi.waitFor(() => expect(removed).toHaveLength(1), { timeout: 5_000, interval: 20 })
+  expect(removed[0]).toMatch(/^task_/)
+  expect(await api.runner.queue.getJobState(removed[0] ?? '')).toBe('unknown')
+  expect(api.log.lines.filter((l) => l.msg.includes('ran though'))).toEqual([])
+})
+
 test("durability 'after-response': a task whose add gives up after its 200 is reported failed, never silently lost", async () => {
   const api = await apiOn(await freePort(), { durability: 'after-response', enqueueTimeoutMs: 100 })
   const res = await api.post('a@example.test')
@@ -298,6 +314,38 @@ test("durability 'after-response': a task whose add gives up after its 200 is re
     expect.objectContaining({ source: 'task', code: 'UNAVAILABLE', taskId: result.data.taskId, attempt: 0 }),
   ])
 })
+
+test('a worker that lost its job mid-attempt and fails it late reports nothing: the attempt was reported once, by the worker that re-ran it', async () => {
+  const queueName = freshQueue()
+  const api = await apiProcess(queueName)
+  // a worker that stops renewing its lock, as a frozen one would, and runs no stalled-job check
+  const frozen = workerProcess(queueName, {
+    concurrency: 1,
+    lockDuration: 300,
+    skipLockRenewal: true,
+    skipStalledCheck: true,
+  })
+  const { taskId } = await client(api.url, 'req_frozen').order.create.mutate({
+    email: 'a@example.test',
+    mode: 'late-fail-once',
+  })
+  await vi.waitFor(() => expect(frozen.runs).toHaveLength(1), { timeout: 5_000, interval: 10 })
+  // its lock lapses; this worker's stalled-job check puts the job back and runs it again
+  const other = workerProcess(queueName, { stalledInterval: 100 })
+  await vi.waitFor(async () => expect(await api.fl.tasks.status(taskId)).toMatchObject({ status: 'succeeded' }), {
+    timeout: 10_000,
+    interval: 20,
+  })
+  expect(other.runs).toEqual([expect.objectContaining({ taskId, attempt: 2 })])
+  // the frozen worker's attempt has failed by now, after its job was taken from it
+  await new Promise((resolve) => setTimeout(resolve, 1_000))
+  expect(frozen.runs).toEqual([expect.objectContaining({ taskId, attempt: 1 })])
+  expect(taskReports(other)).toEqual([
+    expect.objectContaining({ code: 'UNAVAILABLE', taskId, attempt: 1, requestId: 'req_frozen' }),
+  ])
+  expect(taskReports(frozen)).toEqual([])
+  expect(await api.fl.tasks.status(taskId)).toMatchObject({ status: 'succeeded', attempts: 2 })
+}, 20_000)
 
 const workerScript = fileURLToPath(new URL('./fixtures/bullmq-worker.ts', import.meta.url))
 

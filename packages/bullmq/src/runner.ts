@@ -83,9 +83,9 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     )
   }
   const enqueueTimeoutMs = opts.enqueueTimeoutMs ?? 2000
-  if (!(enqueueTimeoutMs >= 0 && enqueueTimeoutMs <= 2 ** 31 - 1)) {
+  if (!(enqueueTimeoutMs >= 1 && enqueueTimeoutMs <= 2 ** 31 - 1)) {
     throw new TypeError(
-      `createBullmqRunner: enqueueTimeoutMs must be a number of milliseconds from 0 to 2^31 - 1; got ${enqueueTimeoutMs}`,
+      `createBullmqRunner: enqueueTimeoutMs must be a number of milliseconds from 1 to 2^31 - 1; got ${enqueueTimeoutMs}`,
     )
   }
 
@@ -166,6 +166,18 @@ export function createBullmqRunner(opts: BullmqRunnerOptions): BullmqRunner {
     async drain(timeoutMs): Promise<DrainResult> {
       const h = attached()
       if (adding.size === 0) return { interrupted: [] }
+      // calls wait for their own adds, which end by their deadline and fail the call if they must:
+      // nothing to give up on here
+      if (durability === 'before-response') {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const adds = [...adding.values()].map((p) => p.added)
+        await Promise.race([
+          Promise.allSettled(adds),
+          new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+        ])
+        clearTimeout(timer)
+        return { interrupted: [] }
+      }
       let timer: ReturnType<typeof setTimeout> | undefined
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs)
