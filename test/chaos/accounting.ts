@@ -25,6 +25,11 @@ export interface Figures {
   duplicateReports: number
   /** Attempts that did not end their task successfully and were never reported. */
   unreported: number
+  /**
+   * Lost attempts reported under the number of the next start, one that never ran: how a job
+   * BullMQ fails for stalling too often is reported (a known limit of the runner).
+   */
+  misnumbered: number
   /** Calls answered 503 whose task is in Redis or ran anyway. */
   phantoms: number
   /** Phantoms the API process never logged as such (`a task ran though its call was answered UNAVAILABLE`). */
@@ -51,6 +56,9 @@ export interface Figures {
 
 /** What the runner logs when a task whose call was answered 503 had been taken by a worker before it could be recalled. */
 const RAN_THOUGH_REFUSED = 'faultline: a task ran though its call was answered UNAVAILABLE'
+
+/** BullMQ's reason for failing a job that stalled more than `maxStalledCount` allows. */
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit'
 
 type JobInfo = { state: string; job: Job }
 
@@ -118,6 +126,15 @@ export async function account(opts: {
   const ran = new Map(events.flatMap((e) => (e.kind === 'start' ? [[e.ref, e.taskId] as const] : [])))
   const admitted = new Set(events.flatMap((e) => (e.kind === 'log' && e.msg === RAN_THOUGH_REFUSED ? [e.taskId] : [])))
 
+  const startedAttempts = new Set(events.flatMap((e) => (e.kind === 'start' ? [`${e.taskId}#${e.attempt}`] : [])))
+  /**
+   * A job BullMQ failed for stalling more often than allowed: it does so by taking the job (one more
+   * start) and failing it without running it, and the worker reports that start, never run, in
+   * place of the attempt that was lost.
+   */
+  const stalledTooOften = (job: Job, taskId: string) =>
+    job.failedReason === STALLED_TOO_OFTEN && !startedAttempts.has(`${taskId}#${job.attemptsStarted}`)
+
   const reports = new Map<string, number>()
   for (const e of events) {
     if (e.kind !== 'report' || e.source !== 'task' || e.taskId === undefined) continue
@@ -144,6 +161,7 @@ export async function account(opts: {
     stuck: 0,
     duplicateReports,
     unreported: 0,
+    misnumbered: 0,
     phantoms: 0,
     wrongAnswers: 0,
     crashed: opts.crashed.length,
@@ -210,8 +228,13 @@ export async function account(opts: {
     })
     // every attempt but a successful last one failed, and each failure is reported once
     const failedAttempts = succeeded ? started - 1 : started
+    const misnumbered = stalledTooOften(info.job, answer.taskId)
     for (let attempt = 1; attempt <= failedAttempts; attempt++) {
       if (!reports.has(`${answer.taskId}#${attempt}`)) {
+        if (misnumbered && attempt === started - 1) {
+          figures.misnumbered++
+          continue
+        }
         figures.unreported++
         note('unreported', `${answer.ref} (task ${answer.taskId}) attempt ${attempt} of ${started}, ${info.state}`)
       }
