@@ -189,12 +189,16 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
       void host.transition(recordOf(job, state, Date.now()))
       return
     }
-    // failed by BullMQ itself (stalled too many times, started too often): record it once, here
+    // failed by BullMQ itself (stalled too many times, started too often): record it once, here.
+    // BullMQ fails such a job as it picks it up again, a start that never ran: the attempt lost
+    // is the one before it
     void (async () => {
-      const attempt = Math.max(1, job.attemptsStarted)
-      if (!(await claim(job, attempt))) return
-      const error = host.fail(taskOf(job), attempt, lostWorker(job.name, err))
-      await record(job, { error, errorAttempt: attempt, interrupted: false })
+      const attempt = Math.max(1, job.deferredFailure ? job.attemptsStarted - 1 : job.attemptsStarted)
+      // recorded already: that attempt failed on its own and was reported then
+      if (job.data.errorAttempt !== attempt && (await claim(job, attempt))) {
+        const error = host.fail(taskOf(job), attempt, lostWorker(job.name, err))
+        await record(job, { error, errorAttempt: attempt, interrupted: false })
+      }
       void host.transition(recordOf(job, 'failed', Date.now()))
     })()
   })
