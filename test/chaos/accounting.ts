@@ -25,11 +25,8 @@ export interface Figures {
   duplicateReports: number
   /** Attempts that did not end their task successfully and were never reported. */
   unreported: number
-  /**
-   * Lost attempts reported under the number of the next start, one that never ran: how a job
-   * BullMQ fails for stalling too often is reported (a known limit of the runner).
-   */
-  misnumbered: number
+  /** Reports of a start that never ran: the one through which BullMQ fails a job that stalled too often. */
+  unrunReports: number
   /** Calls answered 503 whose task is in Redis or ran anyway. */
   phantoms: number
   /** Phantoms the API process never logged as such (`a task ran though its call was answered UNAVAILABLE`). */
@@ -128,11 +125,10 @@ export async function account(opts: {
 
   const startedAttempts = new Set(events.flatMap((e) => (e.kind === 'start' ? [`${e.taskId}#${e.attempt}`] : [])))
   /**
-   * A job BullMQ failed for stalling more often than allowed: it does so by taking the job (one more
-   * start) and failing it without running it, and the worker reports that start, never run, in
-   * place of the attempt that was lost.
+   * Whether BullMQ failed the job for stalling more often than allowed: it does so as it takes the
+   * job once more, a start counted in `attemptsStarted` that never runs and has nothing to report.
    */
-  const stalledTooOften = (job: Job, taskId: string) =>
+  const stalledOut = (job: Job, taskId: string) =>
     job.failedReason === STALLED_TOO_OFTEN && !startedAttempts.has(`${taskId}#${job.attemptsStarted}`)
 
   const reports = new Map<string, number>()
@@ -161,7 +157,7 @@ export async function account(opts: {
     stuck: 0,
     duplicateReports,
     unreported: 0,
-    misnumbered: 0,
+    unrunReports: 0,
     phantoms: 0,
     wrongAnswers: 0,
     crashed: opts.crashed.length,
@@ -226,15 +222,16 @@ export async function account(opts: {
       reported: Array.from({ length: started }, (_, i) => i + 1).filter((n) => reports.has(`${answer.taskId}#${n}`)),
       finishedOn: info.job.finishedOn ?? 0,
     })
-    // every attempt but a successful last one failed, and each failure is reported once
-    const failedAttempts = succeeded ? started - 1 : started
-    const misnumbered = stalledTooOften(info.job, answer.taskId)
+    // every attempt but a successful last one failed, and each failure is reported once; the start
+    // through which BullMQ fails a stalled-out job never ran: nothing to report
+    const unrun = stalledOut(info.job, answer.taskId)
+    if (unrun && reports.has(`${answer.taskId}#${started}`)) {
+      figures.unrunReports++
+      note('unrun report', `${answer.ref} (task ${answer.taskId}) attempt ${started} never ran but was reported`)
+    }
+    const failedAttempts = succeeded || unrun ? started - 1 : started
     for (let attempt = 1; attempt <= failedAttempts; attempt++) {
       if (!reports.has(`${answer.taskId}#${attempt}`)) {
-        if (misnumbered && attempt === started - 1) {
-          figures.misnumbered++
-          continue
-        }
         figures.unreported++
         note('unreported', `${answer.ref} (task ${answer.taskId}) attempt ${attempt} of ${started}, ${info.state}`)
       }
@@ -250,6 +247,7 @@ export function violations(f: Figures) {
     stuck: f.stuck,
     duplicateReports: f.duplicateReports,
     unreported: f.unreported,
+    unrunReports: f.unrunReports,
     silentPhantoms: f.silentPhantoms,
     wrongAnswers: f.wrongAnswers,
     crashed: f.crashed,
