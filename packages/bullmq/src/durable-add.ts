@@ -14,7 +14,7 @@ type LogInternal = (message: string, cause: unknown, extra?: Record<string, unkn
 // job states in which a job is not yet a worker's: a recall may still remove it
 const UNTAKEN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children'])
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** The add did not land in time: Redis was unreachable or did not answer. */
 export class EnqueueTimeout extends Error {
@@ -42,6 +42,21 @@ export function createJobAdder(queue: TaskQueue, opts: { timeoutMs: number; logI
     stop = resolve
   })
   const recalls = new Set<Promise<void>>()
+  // one listener for every recall waiting on Redis's return: a recall tries again as soon as the
+  // queue reconnects, ahead of workers, which reconnect more slowly
+  let reconnect: Promise<void> | undefined
+  const reconnected = () => {
+    reconnect ??= queue
+      .getBackend()
+      .client.then(
+        (client) => new Promise<void>((resolve) => client.once('ready', () => resolve())),
+        () => sleep(100),
+      )
+      .finally(() => {
+        reconnect = undefined
+      })
+    return reconnect
+  }
 
   const send = (entries: readonly JobEntry[]): Promise<unknown> => {
     // a call's one task is added on its own: addBulk sends through an ioredis pipeline, and
@@ -62,7 +77,7 @@ export function createJobAdder(queue: TaskQueue, opts: { timeoutMs: number; logI
         logInternal('faultline: a task ran though its call was answered UNAVAILABLE', undefined, { taskId: id, state })
         return
       } catch {
-        await Promise.race([sleep(wait), stopped])
+        await Promise.race([sleep(wait), reconnected(), stopped])
       }
     }
   }

@@ -13,10 +13,7 @@ test.each([
     { connection, durability: 'eventually' },
     /durability must be 'before-response' or 'after-response'; got eventually/,
   ],
-  [
-    { connection, enqueueTimeoutMs: 0 },
-    /enqueueTimeoutMs must be a number of milliseconds from 1 to 2\^31 - 1; got 0/,
-  ],
+  [{ connection, enqueueTimeoutMs: 0 }, /enqueueTimeoutMs must be a number of milliseconds from 1 to 2\^31 - 1; got 0/],
 ])('options that cannot work are refused (%#)', (opts, message) => {
   expect(() => createBullmqRunner(opts as never)).toThrow(message)
 })
