@@ -30,6 +30,8 @@ export default defineConfig({
       project('budgets', 'bench/src', { testTimeout: 120_000 }),
       // real headless Chromium against the real service: slower than the rest
       project('browser', 'apps/web/e2e', { testTimeout: 30_000 }),
+      // real processes and a real redis-server, killed, frozen and restarted: the short chaos suite
+      project('chaos', 'test/chaos', { testTimeout: 120_000, hookTimeout: 60_000 }),
       // every package packed as for a release, linted, and installed with npm into a plain app
       project('adoption', 'test/adoption', {
         globalSetup: 'test/adoption/pack.ts',
