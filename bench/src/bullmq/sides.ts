@@ -172,7 +172,7 @@ async function openFaultline(outcome: Outcome, { connection, queueName, concurre
       const calls: Promise<unknown>[] = []
       for (let i = 0; i < count; i++) calls.push(router.createCaller(await makeContext({})).send(payloadOf(i)))
       await Promise.all(calls)
-      // the jobs are added once each call's response has gone: drain waits until they are in Redis
+      // each call returns once its job is in Redis; drain checks that none is still on its way
       const { interrupted } = await fl.tasks.drain({ timeoutMs: 60_000 })
       if (interrupted.length > 0) throw new Error(`${interrupted.length} task(s) never reached Redis`)
     },

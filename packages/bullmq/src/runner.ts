@@ -21,7 +21,8 @@ export interface BullmqRunnerOptions {
    * When a call's tasks are added to Redis. `'before-response'` (the default): as the call
    * succeeds, and its response waits for Redis to hold them, so a response that reports a task
    * queued survives this process dying; a call whose tasks Redis cannot take is answered
-   * `UNAVAILABLE`. `'after-response'`: once the response has gone, one Redis round trip sooner;
+   * `UNAVAILABLE`. `'after-response'`: once the response has gone, which answers the call one
+   * Redis round trip sooner;
    * a task whose add fails is then reported as failed, and one held when this process dies is lost.
    */
   durability?: 'before-response' | 'after-response'
@@ -49,8 +50,8 @@ const COUNTED = ['wait', 'active', 'delayed', 'prioritized', 'waiting-children']
 
 /**
  * A task runner backed by BullMQ on Redis. Procedures enqueue exactly as with
- * the in-process runner; the job is added once the call has succeeded and its
- * response has gone. Workers (`startWorker`) run the same task definitions
+ * the in-process runner; the job is added once the call has succeeded, before
+ * its response goes (`durability`). Workers (`startWorker`) run the same task definitions
  * through the same Faultline engine, and record each failure's envelope on
  * its job, so any process serves status through `fl.taskRouter`.
  *
