@@ -190,10 +190,10 @@ export function startWorker(runner: BullmqRunner, opts: StartWorkerOptions = {})
       return
     }
     // failed by BullMQ itself (stalled too many times, started too often): record it once, here.
-    // BullMQ fails such a job as it picks it up again, a start that never ran: the attempt lost
-    // is the one before it
+    // BullMQ fails such a job as it picks it up again, before any processor runs: a start that
+    // never ran, so the attempt lost is the one before it
     void (async () => {
-      const attempt = Math.max(1, job.deferredFailure ? job.attemptsStarted - 1 : job.attemptsStarted)
+      const attempt = Math.max(1, job.attemptsStarted - 1)
       // recorded already: that attempt failed on its own and was reported then
       if (job.data.errorAttempt !== attempt && (await claim(job, attempt))) {
         const error = host.fail(taskOf(job), attempt, lostWorker(job.name, err))
