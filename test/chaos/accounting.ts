@@ -29,7 +29,7 @@ export interface Figures {
   unrunReports: number
   /** Calls answered 503 whose task is in Redis or ran anyway. */
   phantoms: number
-  /** Phantoms the API process never logged as such (`a task ran though its call was answered UNAVAILABLE`). */
+  /** Phantoms the API process never logged as such (`a task given up on was taken by a worker before it could be recalled`). */
   silentPhantoms: number
   /** Any other status, or a 503 that breaks the contract. */
   wrongAnswers: number
@@ -52,7 +52,7 @@ export interface Figures {
 }
 
 /** What the runner logs when a task whose call was answered 503 had been taken by a worker before it could be recalled. */
-const RAN_THOUGH_REFUSED = 'faultline: a task ran though its call was answered UNAVAILABLE'
+const RAN_ANYWAY = 'faultline: a task given up on was taken by a worker before it could be recalled'
 
 /** BullMQ's reason for failing a job that stalled more than `maxStalledCount` allows. */
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit'
@@ -121,7 +121,7 @@ export async function account(opts: {
   const { byId, byRef } = await jobsOf(opts.queue)
   const events = readJournals(opts.journalDir)
   const ran = new Map(events.flatMap((e) => (e.kind === 'start' ? [[e.ref, e.taskId] as const] : [])))
-  const admitted = new Set(events.flatMap((e) => (e.kind === 'log' && e.msg === RAN_THOUGH_REFUSED ? [e.taskId] : [])))
+  const admitted = new Set(events.flatMap((e) => (e.kind === 'log' && e.msg === RAN_ANYWAY ? [e.taskId] : [])))
 
   const startedAttempts = new Set(events.flatMap((e) => (e.kind === 'start' ? [`${e.taskId}#${e.attempt}`] : [])))
   /**

@@ -36,6 +36,8 @@ interface Damage {
 
 /** How long the queue has to settle after the damage before what is left counts as stuck. */
 const SETTLE_MS = 45_000
+/** How long the API kill waits for calls answered queued before it gives up on the run. */
+const ANSWER_WAIT_MS = 20_000
 
 async function scenario(
   name: string,
@@ -209,12 +211,21 @@ export function apiKill(sizes: { kills: number; clients: number; durability: Dur
     for (let a = 0; a < sizes.kills; a++) {
       // let the new process answer a few calls first
       const seen = traffic.answers.filter((x) => x.kind === 'queued').length
-      while (traffic.answers.filter((x) => x.kind === 'queued').length < seen + 10) await sleep(5)
+      const deadline = Date.now() + ANSWER_WAIT_MS
+      while (traffic.answers.filter((x) => x.kind === 'queued').length < seen + 10) {
+        if (Date.now() > deadline) throw new Error(`api kill: no 10 calls answered queued within ${ANSWER_WAIT_MS} ms`)
+        await sleep(5)
+      }
       const api = cluster.api()
       // killed on the turn a response arrives: whatever the process still had to do after it is lost
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`api kill: no call answered queued within ${ANSWER_WAIT_MS} ms`)),
+          ANSWER_WAIT_MS,
+        )
         traffic.onAnswer((answer) => {
           if (answer.kind !== 'queued') return false
+          clearTimeout(timer)
           void api.signal('SIGKILL')
           resolve()
           return true

@@ -16,6 +16,9 @@ const UNTAKEN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** Logged when a worker took a job given up on (its call answered UNAVAILABLE, or its task reported failed) before it was recalled. */
+export const RAN_ANYWAY = 'faultline: a task given up on was taken by a worker before it could be recalled'
+
 /** The add did not land in time: Redis was unreachable or did not answer. */
 export class EnqueueTimeout extends Error {
   constructor(timeoutMs: number, cause: unknown) {
@@ -37,25 +40,31 @@ const isReply = (error: unknown) => error instanceof Error && error.name === 'Re
 export function createJobAdder(queue: TaskQueue, opts: { timeoutMs: number; logInternal: LogInternal }) {
   const { timeoutMs, logInternal } = opts
   let closed = false
-  let stop = () => {}
-  const stopped = new Promise<void>((resolve) => {
-    stop = resolve
-  })
   const recalls = new Set<Promise<void>>()
-  // one listener for every recall waiting on Redis's return: a recall tries again as soon as the
-  // queue reconnects, ahead of workers, which reconnect more slowly
-  let reconnect: Promise<void> | undefined
-  const reconnected = () => {
-    reconnect ??= queue
-      .getBackend()
-      .client.then(
-        (client) => new Promise<void>((resolve) => client.once('ready', () => resolve())),
-        () => sleep(100),
+  // recalls waiting for Redis: each wakes at its own timer, at close, or as soon as the queue
+  // reconnects, ahead of workers, which reconnect more slowly
+  const waiting = new Set<() => void>()
+  const wakeAll = () => {
+    for (const wake of [...waiting]) wake()
+  }
+  let listening = false
+  const wait = (ms: number) => {
+    if (!listening) {
+      listening = true
+      void queue.getBackend().client.then(
+        (client) => client.on('ready', wakeAll),
+        () => {},
       )
-      .finally(() => {
-        reconnect = undefined
-      })
-    return reconnect
+    }
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        waiting.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      waiting.add(wake)
+    })
   }
 
   const send = (entries: readonly JobEntry[]): Promise<unknown> => {
@@ -68,18 +77,34 @@ export function createJobAdder(queue: TaskQueue, opts: { timeoutMs: number; logI
   /** Removes a job given up on once Redis answers, after its last add has settled. */
   const recall = async (id: string, lastAdd: Promise<unknown>) => {
     // an add sent before Redis was first reached waits for it: a recall stops waiting at close
-    await Promise.race([lastAdd.catch(() => {}), stopped])
-    for (let wait = 100; !closed; wait = Math.min(2 * wait, 2000)) {
+    let settled = false
+    const onSettled = () => {
+      settled = true
+      wakeAll()
+    }
+    void lastAdd.then(onSettled, onSettled)
+    for (let delay = 100; !closed; delay = Math.min(2 * delay, 2000)) {
+      if (!settled) {
+        await wait(delay)
+        continue
+      }
       try {
         const state = await queue.getJobState(id)
         if (state === 'unknown') return
         if (UNTAKEN.has(state) && (await queue.remove(id)) === 1) return
-        logInternal('faultline: a task ran though its call was answered UNAVAILABLE', undefined, { taskId: id, state })
+        logInternal(RAN_ANYWAY, undefined, { taskId: id, state })
         return
       } catch {
-        await Promise.race([sleep(wait), reconnected(), stopped])
+        await wait(delay)
       }
     }
+    logInternal(
+      'faultline: the runner closed before a task given up on could be recalled; it may still run',
+      undefined,
+      {
+        taskId: id,
+      },
+    )
   }
 
   return {
@@ -113,10 +138,10 @@ export function createJobAdder(queue: TaskQueue, opts: { timeoutMs: number; logI
       }
       throw failure
     },
-    /** Stops recalling. */
+    /** Stops recalling; a job not recalled yet is logged. */
     close() {
       closed = true
-      stop()
+      wakeAll()
     },
     /** Resolves once the recalls under way have ended. */
     async settled(): Promise<void> {
