@@ -17,7 +17,7 @@ const UNTAKEN = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children'
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Logged when a worker took a job given up on (its call answered UNAVAILABLE, or its task reported failed) before it was recalled. */
-export const RAN_ANYWAY = 'faultline: a task given up on was taken by a worker before it could be recalled'
+const RAN_ANYWAY = 'faultline: a task given up on was taken by a worker before it could be recalled'
 
 /** The add did not land in time: Redis was unreachable or did not answer. */
 export class EnqueueTimeout extends Error {

@@ -68,6 +68,10 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
     }
     return jobs
   }
+  /** Jobs the runner holds now, or that will never run: status no longer answers for them here. */
+  const forget = (jobs: readonly TaskJob[]) => {
+    for (const job of jobs) ledger.forget(job.id)
+  }
   /** The runner's `enqueue`, a throw turned into a rejection. */
   const handOver = (jobs: readonly TaskJob[]): Promise<void> => {
     try {
@@ -99,29 +103,27 @@ export function createBackground<TCatalog extends AnyCatalog, TTasks extends rea
       const jobs = take(tasks)
       if (jobs.length === 0) return Promise.resolve()
       return handOver(jobs).then(
-        () => {
-          for (const job of jobs) ledger.forget(job.id)
-        },
+        () => forget(jobs),
         (cause) => ledger.notTaken(jobs, cause),
       )
     },
     persist(tasks) {
       const jobs = take(tasks)
       if (jobs.length === 0) return Promise.resolve()
-      const forget = () => {
-        for (const job of jobs) ledger.forget(job.id)
-      }
-      return handOver(jobs).then(forget, (cause) => {
-        forget()
-        // the call's one failure, logged and reported as the request's: the tasks were never queued
-        throw new FaultlineError({
-          code: 'UNAVAILABLE',
-          message: 'Background work could not be queued; try again shortly',
-          data: undefined,
-          retryAfterMs: PERSIST_RETRY_AFTER_MS,
-          cause,
-        })
-      })
+      return handOver(jobs).then(
+        () => forget(jobs),
+        (cause) => {
+          forget(jobs)
+          // the call's one failure, logged and reported as the request's: the tasks were never queued
+          throw new FaultlineError({
+            code: 'UNAVAILABLE',
+            message: 'Background work could not be queued; try again shortly',
+            data: undefined,
+            retryAfterMs: PERSIST_RETRY_AFTER_MS,
+            cause,
+          })
+        },
+      )
     },
     discard(task) {
       if (!task.leave('discarded')) return
